@@ -1,0 +1,169 @@
+// Package agentapi is the versioned HTTP API of sequester-agent: the types on
+// the wire, the mTLS server and the client the errand and the CLI use.
+//
+// Endpoints (all under /v1/, mTLS only):
+//
+//	GET  /v1/inventory                 -> Inventory
+//	POST /v1/plan       SequesterRequest -> Plan      (changes nothing)
+//	POST /v1/sequester  SequesterRequest -> Status    (202; runs in the background,
+//	                                                   idempotent per operation_id)
+//	GET  /v1/status                    -> Status
+//
+// Errors are {"error": "..."}; 400 and 422 mean the request was refused and
+// nothing changed, 409 means another operation owns the cell.
+package agentapi
+
+import "time"
+
+// Container is one container found on the cell.
+type Container struct {
+	Handle string `json:"handle"`
+	// State is running, paused (frozen), stopped or unknown.
+	State string `json:"state"`
+	// Source is the backend that listed it: garden or runc.
+	Source       string            `json:"source"`
+	Pids         []int             `json:"pids,omitempty"`
+	AppGUID      string            `json:"app_guid,omitempty"`
+	ProcessGUID  string            `json:"process_guid,omitempty"`
+	InstanceGUID string            `json:"instance_guid,omitempty"`
+	Index        *int              `json:"index,omitempty"`
+	IP           string            `json:"ip,omitempty"`
+	Ports        []int             `json:"ports,omitempty"`
+	Properties   map[string]string `json:"properties,omitempty"`
+	DState       []DProcess        `json:"d_state,omitempty"`
+	// Suspect is true when a process has been in D state past the threshold
+	// and the container was not frozen by us.
+	Suspect bool `json:"suspect"`
+	// FrozenByUs tells a container we froze from one that is stuck.
+	FrozenByUs bool `json:"frozen_by_us"`
+}
+
+// DProcess is a process seen in uninterruptible sleep.
+type DProcess struct {
+	Pid       int       `json:"pid"`
+	Comm      string    `json:"comm"`
+	Container string    `json:"container,omitempty"`
+	Since     time.Time `json:"since"`
+	Seconds   float64   `json:"seconds"`
+	Wchan     string    `json:"wchan,omitempty"`
+}
+
+type Inventory struct {
+	CellID      string      `json:"cell_id"`
+	Backend     string      `json:"backend"`
+	CollectedAt time.Time   `json:"collected_at"`
+	Containers  []Container `json:"containers"`
+	Warnings    []string    `json:"warnings,omitempty"`
+}
+
+// Keep selects the containers that survive. An empty Keep is refused unless
+// None is set, so a forgotten flag never prunes everything.
+type Keep struct {
+	Handles  []string `json:"handles,omitempty"`
+	AppGUIDs []string `json:"app_guids,omitempty"`
+	Pids     []int    `json:"pids,omitempty"`
+	Suspects bool     `json:"suspects,omitempty"`
+	None     bool     `json:"none,omitempty"`
+}
+
+type SequesterRequest struct {
+	OperationID string `json:"operation_id"`
+	Keep        Keep   `json:"keep"`
+	Freeze      bool   `json:"freeze,omitempty"`
+	BlockEgress bool   `json:"block_egress,omitempty"`
+	// AllowWithoutSSH goes on when investigator access cannot be verified.
+	AllowWithoutSSH bool `json:"allow_without_ssh,omitempty"`
+	// SkipBoshAgentStop leaves the BOSH agent running (for dry rehearsals).
+	SkipBoshAgentStop bool `json:"skip_bosh_agent_stop,omitempty"`
+	// ReplacementTimeoutSeconds overrides the configured BBS wait.
+	ReplacementTimeoutSeconds int `json:"replacement_timeout_seconds,omitempty"`
+}
+
+type Plan struct {
+	CellID   string      `json:"cell_id"`
+	Keep     []Container `json:"keep"`
+	Prune    []Container `json:"prune"`
+	Steps    []string    `json:"steps"`
+	SSH      SSHStatus   `json:"ssh"`
+	Warnings []string    `json:"warnings,omitempty"`
+}
+
+type SSHStatus struct {
+	User      string `json:"user"`
+	Ready     bool   `json:"ready"`
+	InSSHers  bool   `json:"in_bosh_sshers"`
+	Keys      int    `json:"authorized_keys"`
+	Listening bool   `json:"sshd_listening"`
+	Problem   string `json:"problem,omitempty"`
+}
+
+// Phase values for Status.Phase.
+const (
+	PhaseIdle    = "idle"
+	PhaseRunning = "running"
+	PhaseDone    = "done"
+	PhaseFailed  = "failed"
+)
+
+// Step state values.
+const (
+	StepPending = "pending"
+	StepRunning = "running"
+	StepDone    = "done"
+	StepFailed  = "failed"
+	StepSkipped = "skipped"
+)
+
+// Step names of the cell side, in the order they run.
+const (
+	StepWithdrawRoutes    = "withdraw-routes"
+	StepStopRep           = "stop-rep"
+	StepIsolateKept       = "isolate-kept"
+	StepCaptureEvidence   = "capture-evidence"
+	StepAwaitReplacements = "await-replacements"
+	StepPruneContainers   = "prune-containers"
+	StepCheckSSH          = "check-investigator-ssh"
+	StepStopBoshAgent     = "stop-bosh-agent"
+)
+
+type Step struct {
+	Name       string     `json:"name"`
+	State      string     `json:"state"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	Detail     string     `json:"detail,omitempty"`
+}
+
+// DurationStats summarises many timings. Averages alone hide spikes, so the
+// count, maximum and p99 always travel with the total.
+type DurationStats struct {
+	Count        int     `json:"count"`
+	TotalSeconds float64 `json:"total_seconds"`
+	MaxSeconds   float64 `json:"max_seconds"`
+	P99Seconds   float64 `json:"p99_seconds"`
+}
+
+type Status struct {
+	CellID      string   `json:"cell_id"`
+	OperationID string   `json:"operation_id,omitempty"`
+	Phase       string   `json:"phase"`
+	Steps       []Step   `json:"steps"`
+	Kept        []string `json:"kept"`
+	Pruned      []string `json:"pruned"`
+	// PruneFailures maps handle to what could not be removed.
+	PruneFailures map[string]string `json:"prune_failures,omitempty"`
+	Suspects      []string          `json:"suspects,omitempty"`
+	// NoReplacement lists LRP instances BBS did not replace in time.
+	NoReplacement []string                 `json:"no_replacement,omitempty"`
+	Evidence      string                   `json:"evidence,omitempty"`
+	SSH           SSHStatus                `json:"ssh"`
+	Durations     map[string]DurationStats `json:"durations,omitempty"`
+	Error         string                   `json:"error,omitempty"`
+	UpdatedAt     time.Time                `json:"updated_at"`
+}
+
+// ErrorResponse is the body of every non-2xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}

@@ -1,0 +1,1 @@
+package encryption // import "code.cloudfoundry.org/bbs/encryption"

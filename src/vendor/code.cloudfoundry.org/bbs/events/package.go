@@ -1,0 +1,1 @@
+package events // import "code.cloudfoundry.org/bbs/events"

@@ -1,0 +1,1 @@
+package format // import "code.cloudfoundry.org/bbs/format"

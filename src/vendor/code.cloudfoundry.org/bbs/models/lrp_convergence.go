@@ -1,0 +1,6 @@
+package models
+
+type ActualLRPKeyWithSchedulingInfo struct {
+	Key            *ActualLRPKey
+	SchedulingInfo *DesiredLRPSchedulingInfo
+}

@@ -1,0 +1,1 @@
+package models // import "code.cloudfoundry.org/bbs/models"

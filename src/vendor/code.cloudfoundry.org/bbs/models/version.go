@@ -1,0 +1,5 @@
+package models
+
+type Version struct {
+	CurrentVersion int64
+}

@@ -1,0 +1,1 @@
+package bbs // import "code.cloudfoundry.org/bbs"

@@ -1,0 +1,1 @@
+package cfhttp // import "code.cloudfoundry.org/cfhttp/v2"

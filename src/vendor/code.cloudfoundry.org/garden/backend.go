@@ -1,0 +1,14 @@
+package garden
+
+import "time"
+
+//go:generate counterfeiter . Backend
+
+type Backend interface {
+	Client
+
+	Start() error
+	Stop() error
+
+	GraceTime(Container) time.Duration
+}

@@ -1,0 +1,5 @@
+package director
+
+func (d DirectorImpl) NewHTTPClientRequest() ClientRequest {
+	return d.client.clientRequest
+}

@@ -1,0 +1,8 @@
+package io
+
+import sysio "io"
+
+type ReadSeekCloser interface {
+	sysio.Seeker
+	sysio.ReadCloser
+}

@@ -1,0 +1,5 @@
+package erbrenderer
+
+type TemplateEvaluationContext interface {
+	MarshalJSON() ([]byte, error)
+}

@@ -1,0 +1,3 @@
+package property
+
+type List []Property

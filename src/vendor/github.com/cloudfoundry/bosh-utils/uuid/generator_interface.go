@@ -1,0 +1,5 @@
+package uuid
+
+type Generator interface {
+	Generate() (uuid string, err error)
+}

@@ -1,0 +1,5 @@
+package sse
+
+import "errors"
+
+var ErrSourceClosed = errors.New("source closed")
