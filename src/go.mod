@@ -4,21 +4,22 @@ go 1.25.8
 
 require (
 	code.cloudfoundry.org/bbs v0.0.0-20260507155651-045cbe358842
+	code.cloudfoundry.org/clock v1.76.0
 	code.cloudfoundry.org/garden v0.0.0-20250122021912-268f66e008f4
 	code.cloudfoundry.org/lager/v3 v3.79.0
+	code.cloudfoundry.org/tlsconfig v0.65.0
 	github.com/cloudfoundry/bosh-cli/v7 v7.10.1
+	github.com/cloudfoundry/bosh-utils v0.0.643
 	github.com/spf13/cobra v1.10.2
+	github.com/tedsuo/rata v1.0.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
 	code.cloudfoundry.org/cfhttp/v2 v2.84.0 // indirect
-	code.cloudfoundry.org/clock v1.76.0 // indirect
-	code.cloudfoundry.org/tlsconfig v0.65.0 // indirect
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/bmatcuk/doublestar v1.3.4 // indirect
 	github.com/bmizerany/pat v0.0.0-20210406213842-e4b6760bdd6f // indirect
-	github.com/cloudfoundry/bosh-utils v0.0.643 // indirect
 	github.com/cloudfoundry/go-socks5 v0.0.0-20250423223041-4ad5fea42851 // indirect
 	github.com/cloudfoundry/socks5-proxy v0.2.185 // indirect
 	github.com/cppforlife/go-semi-semantic v0.0.0-20160921010311-576b6af77ae4 // indirect
@@ -35,7 +36,6 @@ require (
 	github.com/onsi/ginkgo/v2 v2.32.1 // indirect
 	github.com/openzipkin/zipkin-go v0.4.3 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
-	github.com/tedsuo/rata v1.0.0 // indirect
 	github.com/vito/go-sse v1.1.3 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/mod v0.40.0 // indirect
