@@ -1,0 +1,231 @@
+// Package standins holds stand-ins for the cell processes the agent stops:
+// the rep, the route emitter and the BOSH agent. Each reproduces the hazard
+// that makes stopping the real one delicate, so a test (or the lab) that
+// stops them the wrong way fails:
+//
+//   - rep: on SIGTERM or SIGINT (monit stop, bpm stop) it destroys every
+//     container, as the real rep's shutdown cleanup does; on start it
+//     destroys every container it owns, as the real rep's executor
+//     initializer does, so a restart by monit is just as destructive.
+//   - route-emitter: re-registers its routes on an interval until it is
+//     stopped and never unregisters.
+//   - bosh-agent: heartbeats on an interval until stopped.
+//
+// Run them with Main (the standin command under cmd/standin does), or from a
+// test binary: call RunIfRequested first thing in TestMain and start the
+// test binary itself with Command.
+package standins
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"code.cloudfoundry.org/garden"
+	gclient "code.cloudfoundry.org/garden/client"
+	"code.cloudfoundry.org/garden/client/connection"
+)
+
+// EnvVar, when set to "1", makes RunIfRequested run a stand-in instead of
+// the tests.
+const EnvVar = "SEQUESTER_STANDIN"
+
+// OwnerProperty is the Garden property the real executor labels its
+// containers with; the rep stand-in destroys those on start.
+const OwnerProperty = "executor:owner"
+
+// RunIfRequested runs the stand-in named by os.Args[1] and exits when EnvVar
+// is set; otherwise it returns. Call it from TestMain.
+func RunIfRequested() {
+	if os.Getenv(EnvVar) != "1" {
+		return
+	}
+	os.Exit(Main(os.Args[1:]))
+}
+
+// Command is the argv that runs a stand-in through the current test binary.
+// It goes through /usr/bin/env because monit starts programs with a bare
+// environment.
+func Command(name string, args ...string) []string {
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	return append([]string{"/usr/bin/env", EnvVar + "=1", self, name}, args...)
+}
+
+// Main runs the stand-in args[0] with flags args[1:] until it is signalled.
+func Main(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: standin rep|route-emitter|bosh-agent [flags]")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "rep":
+		err = rep(ctx, args[1:])
+	case "route-emitter":
+		err = routeEmitter(ctx, args[1:])
+	case "bosh-agent":
+		err = boshAgent(ctx, args[1:])
+	default:
+		err = fmt.Errorf("unknown stand-in %q", args[0])
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "standin %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+type containerKiller struct {
+	gardenSocket string
+	runcBinary   string
+	runcRoot     string
+}
+
+// destroyAll destroys containers the way the rep does: through Garden, or
+// (without Garden) through runc. ownedOnly limits Garden to executor-owned
+// containers, as the executor initializer does.
+func (k containerKiller) destroyAll(ownedOnly bool) ([]string, error) {
+	if k.gardenSocket != "" {
+		c := gclient.New(connection.New("unix", k.gardenSocket))
+		props := garden.Properties{}
+		if ownedOnly {
+			props[OwnerProperty] = "executor"
+		}
+		list, err := c.Containers(props)
+		if err != nil {
+			return nil, err
+		}
+		var gone []string
+		for _, ctr := range list {
+			if err := c.Destroy(ctr.Handle()); err != nil {
+				return gone, err
+			}
+			gone = append(gone, ctr.Handle())
+		}
+		return gone, nil
+	}
+	if k.runcRoot == "" {
+		return nil, nil
+	}
+	out, err := exec.Command(k.runcBinary, "--root", k.runcRoot, "list", "-q").Output()
+	if err != nil {
+		return nil, fmt.Errorf("runc list: %w", err)
+	}
+	var gone []string
+	for _, h := range strings.Fields(string(out)) {
+		if err := exec.Command(k.runcBinary, "--root", k.runcRoot, "delete", "--force", h).Run(); err != nil {
+			return gone, fmt.Errorf("runc delete %s: %w", h, err)
+		}
+		gone = append(gone, h)
+	}
+	return gone, nil
+}
+
+func rep(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("rep", flag.ContinueOnError)
+	var k containerKiller
+	fs.StringVar(&k.gardenSocket, "garden-socket", "", "garden unix socket")
+	fs.StringVar(&k.runcBinary, "runc-binary", "runc", "runc binary (without garden)")
+	fs.StringVar(&k.runcRoot, "runc-root", "", "runc --root (without garden)")
+	startsFile := fs.String("starts-file", "", "append one line per start here")
+	destroyOnStart := fs.Bool("destroy-on-start", true, "destroy executor-owned containers on start, like the real executor")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	appendLine(*startsFile, fmt.Sprintf("start pid=%d at=%s", os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano)))
+	if *destroyOnStart {
+		gone, err := k.destroyAll(true)
+		fmt.Fprintf(os.Stderr, "rep stand-in: start cleanup destroyed %v (err %v)\n", gone, err)
+	}
+	<-ctx.Done()
+	// The real rep's shutdown: every container goes.
+	gone, err := k.destroyAll(false)
+	appendLine(*startsFile, fmt.Sprintf("shutdown pid=%d destroyed=%s", os.Getpid(), strings.Join(gone, ",")))
+	fmt.Fprintf(os.Stderr, "rep stand-in: shutdown destroyed %v (err %v)\n", gone, err)
+	return err
+}
+
+func routeEmitter(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("route-emitter", flag.ContinueOnError)
+	routerURL := fs.String("router-url", "", "POST each registration here")
+	registerFile := fs.String("register-file", "", "append each registration here")
+	cellID := fs.String("cell-id", "cell", "cell id sent with each registration")
+	interval := fs.Duration("interval", 100*time.Millisecond, "re-registration interval")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	tick := time.NewTicker(*interval)
+	defer tick.Stop()
+	for {
+		msg := fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
+		appendLine(*registerFile, msg)
+		if *routerURL != "" {
+			if resp, err := client.Post(*routerURL, "application/json", bytes.NewBufferString(msg)); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			// Like the real route emitter: no unregister on the way out.
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func boshAgent(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bosh-agent", flag.ContinueOnError)
+	heartbeatURL := fs.String("heartbeat-url", "", "POST each heartbeat here")
+	heartbeatFile := fs.String("heartbeat-file", "", "append each heartbeat here")
+	agentID := fs.String("agent-id", "agent", "agent id sent with each heartbeat")
+	interval := fs.Duration("interval", 100*time.Millisecond, "heartbeat interval")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	tick := time.NewTicker(*interval)
+	defer tick.Stop()
+	for {
+		msg := fmt.Sprintf(`{"agent_id":%q,"pid":%d,"at":%q}`, *agentID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
+		appendLine(*heartbeatFile, msg)
+		if *heartbeatURL != "" {
+			if resp, err := client.Post(*heartbeatURL, "application/json", bytes.NewBufferString(msg)); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func appendLine(path, line string) {
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(line + "\n")
+}

@@ -1,0 +1,111 @@
+// Package runitd starts a real runsvdir for tests, supervising one service
+// laid out like a Jammy stemcell's BOSH agent (/etc/sv/<name> linked into
+// the scanned directory), and tears it down.
+package runitd
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Daemon is a running runsvdir with one service.
+type Daemon struct {
+	// ServiceDir is the service's directory (like /etc/sv/agent); pass it
+	// to `sv`.
+	ServiceDir string
+	// ScanDir is the directory runsvdir scans (like /etc/service).
+	ScanDir string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+// Start creates the service with the given run script body (a /bin/sh
+// script; exec the program so runsv supervises it directly), starts
+// runsvdir and waits until `sv status` reports the service up.
+func Start(t testing.TB, name, runScript string) *Daemon {
+	t.Helper()
+	for _, bin := range []string{"runsvdir", "sv"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s is not installed", bin)
+		}
+	}
+	root := t.TempDir()
+	d := &Daemon{
+		ServiceDir: filepath.Join(root, "sv", name),
+		ScanDir:    filepath.Join(root, "service"),
+		exited:     make(chan struct{}),
+	}
+	for _, dir := range []string{d.ServiceDir, d.ScanDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(d.ServiceDir, "run"), []byte("#!/bin/sh\n"+runScript+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(d.ServiceDir, filepath.Join(d.ScanDir, name)); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd = exec.Command("runsvdir", "-P", d.ScanDir)
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start runsvdir: %v", err)
+	}
+	go func() { _ = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(d.stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.HasPrefix(d.Status(), "run:") {
+			return d
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("runit service %s did not come up: %s", name, d.Status())
+	return nil
+}
+
+// Status is the output of `sv status` for the service.
+func (d *Daemon) Status() string {
+	out, _ := exec.Command("sv", "status", d.ServiceDir).CombinedOutput()
+	return string(bytes.TrimSpace(out))
+}
+
+// Pid is the pid runsv reports for the service, 0 when down.
+func (d *Daemon) Pid() int {
+	b, err := os.ReadFile(filepath.Join(d.ServiceDir, "supervise", "pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+func (d *Daemon) stop() {
+	pid := d.Pid()
+	// SIGHUP makes runsvdir TERM every runsv, which stops its service.
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case <-d.exited:
+	case <-time.After(10 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+	}
+	// Give runsv a moment to stop its child, then make sure.
+	for i := 0; i < 50 && pid > 0 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if pid > 0 && syscall.Kill(pid, 0) == nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if d.cmd.Process != nil {
+		// runsv processes are in runsvdir's process group.
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
