@@ -1,0 +1,249 @@
+package director
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
+	boshuaa "github.com/cloudfoundry/bosh-cli/v7/uaa"
+	"github.com/cloudfoundry/bosh-utils/httpclient"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/boshlog"
+)
+
+// ConnectOptions is how to reach and authenticate to a director, the same
+// inputs as the bosh CLI (BOSH_ENVIRONMENT, BOSH_CA_CERT, BOSH_CLIENT,
+// BOSH_CLIENT_SECRET).
+type ConnectOptions struct {
+	URL          string
+	CACert       string // PEM
+	Client       string
+	ClientSecret string
+}
+
+// Connection is an authenticated director: bosh-cli's client for everything
+// it has a method for, and Raw for the few endpoints it lacks.
+type Connection struct {
+	Director boshdir.Director
+	Raw      *RawClient
+	Tasks    *TaskReporter
+	AuthType string
+}
+
+// Connect builds the director client the way the bosh CLI does
+// (bosh-cli cmd/session.go): NewConfigFromURL, the CA, then basic auth or a
+// UAA client-credentials token chosen from GET /info.
+func Connect(opts ConnectOptions, logger lager.Logger) (*Connection, error) {
+	logger = logger.Session("director-connect")
+	blog := boshlog.New(logger)
+	cfg, err := boshdir.NewConfigFromURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("director URL %q: %w", opts.URL, err)
+	}
+	cfg.CACert = opts.CACert
+	reporter := NewTaskReporter(logger)
+	factory := boshdir.NewFactory(blog)
+
+	// GET /info needs no credentials; it says how to authenticate.
+	anon, err := factory.New(cfg, reporter, boshdir.NoopFileReporter{})
+	if err != nil {
+		return nil, fmt.Errorf("director client: %w", err)
+	}
+	info, err := anon.Info()
+	if err != nil {
+		return nil, fmt.Errorf("director %s unreachable: %w", opts.URL, err)
+	}
+	authType := info.Auth.Type
+	switch authType {
+	case "uaa":
+		uaaURL, _ := info.Auth.Options["url"].(string)
+		ucfg, err := boshuaa.NewConfigFromURL(uaaURL)
+		if err != nil {
+			return nil, fmt.Errorf("UAA URL %q from director info: %w", uaaURL, err)
+		}
+		ucfg.Client, ucfg.ClientSecret, ucfg.CACert = opts.Client, opts.ClientSecret, opts.CACert
+		u, err := boshuaa.NewFactory(blog).New(ucfg)
+		if err != nil {
+			return nil, fmt.Errorf("UAA client: %w", err)
+		}
+		cfg.TokenFunc = boshuaa.NewClientTokenSession(u).TokenFunc
+	default:
+		cfg.Client, cfg.ClientSecret = opts.Client, opts.ClientSecret
+	}
+	d, err := factory.New(cfg, reporter, boshdir.NoopFileReporter{})
+	if err != nil {
+		return nil, fmt.Errorf("director client: %w", err)
+	}
+	ok, err := d.IsAuthenticated()
+	if err != nil {
+		return nil, fmt.Errorf("director %s: %w", opts.URL, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("director %s: not authenticated as client %q (auth type %s)", opts.URL, opts.Client, authType)
+	}
+	raw, err := newRawClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("connected", lager.Data{"director": info.Name, "version": info.Version, "auth_type": authType, "client": opts.Client})
+	return &Connection{Director: d, Raw: raw, Tasks: reporter, AuthType: authType}, nil
+}
+
+// RawClient makes the few director requests bosh-cli has no method for
+// (GET /resurrection), with bosh-cli's own CA handling and auth adjustment.
+type RawClient struct {
+	base   string
+	client boshdir.AdjustableClient
+}
+
+func newRawClient(cfg boshdir.FactoryConfig) (*RawClient, error) {
+	pool, err := cfg.CACertPool()
+	if err != nil {
+		return nil, fmt.Errorf("director CA: %w", err)
+	}
+	auth := boshdir.NewAuthRequestAdjustment(cfg.TokenFunc, cfg.Client, cfg.ClientSecret)
+	return &RawClient{
+		base:   "https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
+		client: boshdir.NewAdjustableClient(httpclient.CreateDefaultClient(pool), auth),
+	}, nil
+}
+
+// JSON sends body (if any) as JSON and decodes a 2xx answer into out.
+func (c *RawClient) JSON(method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s %s: director answered %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(raw))
+	}
+	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// GlobalResurrectionPaused reads GET /resurrection.
+func (c *RawClient) GlobalResurrectionPaused() (bool, error) {
+	var body struct {
+		Paused bool `json:"resurrection_paused"`
+	}
+	err := c.JSON(http.MethodGet, "/resurrection", nil, &body)
+	return body.Paused, err
+}
+
+// TaskReporter is bosh-cli's task reporter: it logs task progress through
+// lager and keeps each task's client-side timing for the report and the
+// benchmark.
+type TaskReporter struct {
+	logger lager.Logger
+	mu     sync.Mutex
+	tasks  map[int]*TaskTiming
+	order  []int
+}
+
+// TaskTiming is one director task as the client saw it.
+type TaskTiming struct {
+	ID       int           `json:"id"`
+	State    string        `json:"state"`
+	Started  time.Time     `json:"started"`
+	Finished time.Time     `json:"finished"`
+	Duration time.Duration `json:"duration"`
+}
+
+func NewTaskReporter(logger lager.Logger) *TaskReporter {
+	return &TaskReporter{logger: logger.Session("task"), tasks: map[int]*TaskTiming{}}
+}
+
+func (r *TaskReporter) TaskStarted(id int) {
+	r.mu.Lock()
+	r.tasks[id] = &TaskTiming{ID: id, Started: time.Now()}
+	r.order = append(r.order, id)
+	r.mu.Unlock()
+	r.logger.Info("task-started", lager.Data{"task_id": id})
+}
+
+func (r *TaskReporter) TaskFinished(id int, state string) {
+	r.mu.Lock()
+	if t, ok := r.tasks[id]; ok {
+		t.State, t.Finished = state, time.Now()
+		t.Duration = t.Finished.Sub(t.Started)
+	}
+	r.mu.Unlock()
+	data := lager.Data{"task_id": id, "state": state}
+	if state == "done" {
+		r.logger.Info("task-finished", data)
+		return
+	}
+	r.logger.Error("task-finished", fmt.Errorf("task %d ended in state %s", id, state), data)
+}
+
+// TaskOutputChunk gets event lines ({"time","stage","task","state",...}).
+func (r *TaskReporter) TaskOutputChunk(id int, chunk []byte) {
+	for _, line := range bytes.Split(chunk, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var ev struct {
+			Stage string `json:"stage"`
+			Task  string `json:"task"`
+			State string `json:"state"`
+			Error *struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(line, &ev) != nil {
+			r.logger.Debug("task-output", lager.Data{"task_id": id, "line": string(line)})
+			continue
+		}
+		data := lager.Data{"task_id": id, "stage": ev.Stage, "task": ev.Task, "state": ev.State}
+		if ev.Error != nil {
+			r.logger.Error("task-event", fmt.Errorf("%s", ev.Error.Message), data)
+			continue
+		}
+		r.logger.Info("task-event", data)
+	}
+}
+
+func (r *TaskReporter) TaskHeartbeat(id int, state string, startedAt int64) {
+	r.logger.Debug("task-heartbeat", lager.Data{"task_id": id, "state": state})
+}
+
+// Timings returns the tasks seen so far, in start order.
+func (r *TaskReporter) Timings() []TaskTiming {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]TaskTiming, 0, len(r.order))
+	for _, id := range r.order {
+		out = append(out, *r.tasks[id])
+	}
+	return out
+}

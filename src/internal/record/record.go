@@ -1,0 +1,174 @@
+// Package record keeps the sequestration record in the BOSH director's
+// configs API, where it outlives the errand VM and the operator's jumpbox
+// session: one config per sequestered instance, of a type of our own, written
+// with expected_latest_id so that two writers never lose each other's update.
+package record
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// DefaultType is the director config type holding records.
+const DefaultType = "sequestration"
+
+// Record states.
+const (
+	StateInProgress = "in-progress"
+	StateComplete   = "complete"
+	StateFailed     = "failed"
+	StateReleased   = "released"
+)
+
+// Step states, the same words the agent uses.
+const (
+	StepPending = "pending"
+	StepRunning = "running"
+	StepDone    = "done"
+	StepFailed  = "failed"
+	StepSkipped = "skipped"
+)
+
+// Resurrection modes: how resurrection was paused.
+const (
+	ResurrectionScoped = "scoped"
+	ResurrectionGlobal = "global"
+)
+
+// Record is one sequestration, from the request to its release.
+type Record struct {
+	ID          string `json:"id"`
+	RequestedBy string `json:"requested_by,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	CaseID      string `json:"case_id,omitempty"`
+
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	ReleasedAt *time.Time `json:"released_at,omitempty"`
+
+	Deployment    string `json:"deployment"`
+	InstanceGroup string `json:"instance_group"`
+	InstanceID    string `json:"instance_id"`
+
+	// What the instance was before: the sequestered VM.
+	OldIP   string `json:"old_ip"`
+	VMCID   string `json:"vm_cid"`
+	AgentID string `json:"agent_id,omitempty"`
+	AZ      string `json:"az,omitempty"`
+	Network string `json:"network,omitempty"`
+
+	Reservation  Reservation  `json:"reservation"`
+	Resurrection Resurrection `json:"resurrection"`
+
+	Steps []Step `json:"steps"`
+
+	// What the instance is after: the replacement VM.
+	NewIP    string `json:"new_ip,omitempty"`
+	NewVMCID string `json:"new_vm_cid,omitempty"`
+
+	Kept     []string `json:"kept,omitempty"`
+	Pruned   []string `json:"pruned,omitempty"`
+	Evidence string   `json:"evidence,omitempty"`
+
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+	// Warnings are things an operator must act on (resurrection left
+	// paused, drift found by list).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Reservation is where the old IP was reserved.
+type Reservation struct {
+	CloudConfig string `json:"cloud_config,omitempty"`
+	// ConfigIDBefore and ConfigIDAfter are the cloud config versions around
+	// our edit; the deploy pins the latter.
+	ConfigIDBefore string `json:"config_id_before,omitempty"`
+	ConfigIDAfter  string `json:"config_id_after,omitempty"`
+	// Added is true when we wrote the entry; false when an operator's entry
+	// already covered the IP (release then leaves it alone).
+	Added bool `json:"added"`
+	// CreatedKey: the subnet had no reserved key before our edit.
+	CreatedKey bool   `json:"created_key,omitempty"`
+	CoveredBy  string `json:"covered_by,omitempty"`
+	Removed    bool   `json:"removed,omitempty"`
+}
+
+// Resurrection is the state before we paused it and how we did.
+type Resurrection struct {
+	// GlobalPausedBefore is GET /resurrection before we touched anything.
+	GlobalPausedBefore bool `json:"global_paused_before"`
+	// Mode is scoped (a resurrection config excluding the instance group)
+	// or global (PUT /resurrection).
+	Mode string `json:"mode,omitempty"`
+	// ConfigName is the resurrection config we created (scoped mode).
+	ConfigName string     `json:"config_name,omitempty"`
+	PausedAt   *time.Time `json:"paused_at,omitempty"`
+	RestoredAt *time.Time `json:"restored_at,omitempty"`
+	// LeftPaused is set after a failure inside the unsafe window.
+	LeftPaused bool `json:"left_paused,omitempty"`
+}
+
+// Step is one step of the director-side flow.
+type Step struct {
+	Name       string     `json:"name"`
+	State      string     `json:"state"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	Detail     string     `json:"detail,omitempty"`
+}
+
+// Instance is GROUP/ID.
+func (r *Record) Instance() string { return r.InstanceGroup + "/" + r.InstanceID }
+
+// Step returns the named step, adding it as pending when absent.
+func (r *Record) Step(name string) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
+		}
+	}
+	r.Steps = append(r.Steps, Step{Name: name, State: StepPending})
+	return &r.Steps[len(r.Steps)-1]
+}
+
+// Done reports whether the named step finished.
+func (r *Record) Done(name string) bool {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s.State == StepDone || s.State == StepSkipped
+		}
+	}
+	return false
+}
+
+// Start marks a step running (again, on a resume).
+func (s *Step) Start(now time.Time) {
+	s.State, s.Error = StepRunning, ""
+	s.StartedAt, s.FinishedAt = &now, nil
+}
+
+// Finish marks a step done, or failed with err.
+func (s *Step) Finish(now time.Time, err error) {
+	s.FinishedAt = &now
+	if err != nil {
+		s.State, s.Error = StepFailed, err.Error()
+		return
+	}
+	s.State, s.Error = StepDone, ""
+}
+
+// Active reports whether the record still holds a VM out of BOSH's hands
+// (it counts towards max_sequestered and blocks a second sequestration of
+// the same instance).
+func (r *Record) Active() bool { return r.State != StateReleased }
+
+// NewID returns a random id for a new record; it is also the operation id
+// the agent sees, so a resumed run drives the same cell-side operation.
+func NewID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "seq-" + hex.EncodeToString(b)
+}
