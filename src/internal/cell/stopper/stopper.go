@@ -1,0 +1,166 @@
+// Package stopper stops the cell's route emitter, rep and BOSH agent the
+// safe way, checks from the outside that each stop took effect, and is
+// idempotent: stopping what is already stopped only verifies it.
+package stopper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+)
+
+// Monit is what the stoppers need of a monit client (*monit.Client).
+type Monit interface {
+	Service(ctx context.Context, name string) (monit.Service, error)
+	Stop(ctx context.Context, name string) (monit.Service, error)
+	Unmonitor(ctx context.Context, name string) (monit.Service, error)
+}
+
+// RouteEmitter withdraws the cell's routes by stopping the route emitter
+// through monit. The emitter sends no unregister on exit, so its routes go
+// when gorouter prunes them (plain routes) or on a dial error (TLS routes,
+// which is why kept containers are isolated too).
+type RouteEmitter struct {
+	Monit   Monit
+	Service string
+	Logger  lager.Logger
+	// Timeout bounds the wait for the process to die (default 60 s).
+	Timeout time.Duration
+}
+
+// Stop returns a short account of what it did.
+func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
+	logger := r.Logger.Session("stop-route-emitter", lager.Data{"service": r.Service})
+	logger.Info("starting")
+	defer logger.Info("finished")
+	before, err := r.Monit.Service(ctx, r.Service)
+	if err != nil {
+		logger.Error("failed-to-read-monit-status", err)
+		return "", err
+	}
+	if before.Monitor == monit.NotMonitored && !alive(before.Pid) {
+		return fmt.Sprintf("%s already stopped", r.Service), nil
+	}
+	after, err := r.Monit.Stop(ctx, r.Service)
+	if err != nil {
+		logger.Error("failed-to-stop", err)
+		return "", err
+	}
+	timeout := orDefault(r.Timeout, 60*time.Second)
+	if !waitUntil(ctx, timeout, 100*time.Millisecond, func() bool { return !alive(before.Pid) && !alive(after.Pid) }) {
+		err := fmt.Errorf("%s: monit reports it stopped but pid %d still runs", r.Service, before.Pid)
+		logger.Error("process-survived-stop", err)
+		return "", err
+	}
+	return fmt.Sprintf("%s stopped through monit (pid %d gone, not monitored)", r.Service, before.Pid), nil
+}
+
+// Rep stops the rep without evacuation and without restart. Any signal the
+// rep can catch runs its shutdown, which deletes every container, and a
+// restarted rep deletes them on start; so: unmonitor, SIGKILL, and check
+// that it stays dead.
+type Rep struct {
+	Monit   Monit
+	Service string
+	// PidFile is the rep's pid file (bpm's); monit's pid is the fallback.
+	PidFile string
+	Logger  lager.Logger
+	// Hold is how long the rep must stay dead, with monit not monitoring
+	// it, before the stop counts (default 5 s).
+	Hold time.Duration
+	// Timeout bounds the wait for the killed process to vanish (default 30 s).
+	Timeout time.Duration
+}
+
+// ErrRepRestarted means something started the rep again after it was killed.
+var ErrRepRestarted = errors.New("rep was started again after it was killed")
+
+func (r Rep) Stop(ctx context.Context) (string, error) {
+	logger := r.Logger.Session("stop-rep", lager.Data{"service": r.Service, "pid_file": r.PidFile})
+	logger.Info("starting")
+	defer logger.Info("finished")
+	s, err := r.Monit.Service(ctx, r.Service)
+	if err != nil {
+		logger.Error("failed-to-read-monit-status", err)
+		return "", err
+	}
+	// Unmonitor first: a killed process that monit still watches is
+	// restarted within a cycle, and the new rep destroys every container.
+	if s.Monitor != monit.NotMonitored {
+		if _, err := r.Monit.Unmonitor(ctx, r.Service); err != nil {
+			logger.Error("failed-to-unmonitor", err)
+			return "", err
+		}
+	}
+	pid := pidFromFile(r.PidFile)
+	if !alive(pid) {
+		pid = s.Pid
+	}
+	killed := false
+	if alive(pid) {
+		if pid == 1 || pid == os.Getpid() {
+			return "", fmt.Errorf("refusing to kill pid %d as the rep", pid)
+		}
+		// SIGKILL only: the rep cannot catch it, so its cleanup never runs.
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			logger.Error("failed-to-kill", err, lager.Data{"pid": pid})
+			return "", fmt.Errorf("SIGKILL rep pid %d: %w", pid, err)
+		}
+		killed = true
+		logger.Info("sent-sigkill", lager.Data{"pid": pid})
+		if !waitUntil(ctx, orDefault(r.Timeout, 30*time.Second), 50*time.Millisecond, func() bool { return !alive(pid) }) {
+			return "", fmt.Errorf("rep pid %d survived SIGKILL (stuck in the kernel?)", pid)
+		}
+	}
+	if err := r.verifyStaysDead(ctx, logger, pid); err != nil {
+		return "", err
+	}
+	if killed {
+		return fmt.Sprintf("%s unmonitored and pid %d killed with SIGKILL; stayed dead", r.Service, pid), nil
+	}
+	return fmt.Sprintf("%s already stopped and unmonitored; stays dead", r.Service), nil
+}
+
+// verifyStaysDead watches for Hold that monit keeps the rep unmonitored
+// and that no rep process appears, by pid file or in monit's status.
+func (r Rep) verifyStaysDead(ctx context.Context, logger lager.Logger, killedPid int) error {
+	hold := orDefault(r.Hold, 5*time.Second)
+	deadline := time.Now().Add(hold)
+	for {
+		s, err := r.Monit.Service(ctx, r.Service)
+		if err != nil {
+			return fmt.Errorf("checking the rep stays dead: %w", err)
+		}
+		if s.Monitor != monit.NotMonitored {
+			return fmt.Errorf("%w: monit monitors %s again", ErrRepRestarted, r.Service)
+		}
+		for _, p := range []int{pidFromFile(r.PidFile), s.Pid} {
+			if p > 0 && alive(p) {
+				return fmt.Errorf("%w: pid %d runs (killed pid %d)", ErrRepRestarted, p, killedPid)
+			}
+		}
+		logger.Debug("rep-still-dead", lager.Data{"pid": killedPid})
+		if time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

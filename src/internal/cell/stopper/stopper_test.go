@@ -1,0 +1,238 @@
+package stopper_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/runitd"
+)
+
+func TestMain(m *testing.M) {
+	standins.RunIfRequested()
+	os.Exit(m.Run())
+}
+
+type cell struct {
+	monit        *monitd.Daemon
+	client       *monit.Client
+	repPid       string
+	repStarts    string
+	emitterPid   string
+	registration string
+}
+
+// startCell runs a real monit supervising a rep stand-in (which records
+// every start and every shutdown it sees) and a route-emitter stand-in.
+func startCell(t *testing.T) *cell {
+	dir := t.TempDir()
+	c := &cell{
+		repPid:       filepath.Join(dir, "rep.pid"),
+		repStarts:    filepath.Join(dir, "rep.starts"),
+		emitterPid:   filepath.Join(dir, "route_emitter.pid"),
+		registration: filepath.Join(dir, "registrations"),
+	}
+	c.monit = monitd.Start(t,
+		monitd.Service{
+			Name: "rep", PidFile: c.repPid,
+			Start: monitd.Background(standins.Command("rep", "--starts-file", c.repStarts), c.repPid, filepath.Join(dir, "rep.log")),
+			Stop:  monitd.KillTERM(c.repPid),
+		},
+		monitd.Service{
+			Name: "route_emitter", PidFile: c.emitterPid,
+			Start: monitd.Background(standins.Command("route-emitter", "--register-file", c.registration, "--interval", "50ms"), c.emitterPid, filepath.Join(dir, "re.log")),
+			Stop:  monitd.KillTERM(c.emitterPid),
+		},
+	)
+	var err error
+	c.client, err = monit.NewClient(lager.NewLogger("test"), c.monit.Address, c.monit.CredentialsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.client.PollInterval = 100 * time.Millisecond
+	return c
+}
+
+func lines(path string) int {
+	b, _ := os.ReadFile(path)
+	return strings.Count(string(b), "\n")
+}
+
+func TestRouteEmitterStopEndsRegistrationsAndIsIdempotent(t *testing.T) {
+	c := startCell(t)
+	s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", Logger: lager.NewLogger("test")}
+	pid := monitd.PidFromFile(c.emitterPid)
+	detail, err := s.Stop(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.monit.Log())
+	}
+	if monitd.Alive(pid) {
+		t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
+	}
+	n := lines(c.registration)
+	time.Sleep(500 * time.Millisecond) // ten registration intervals
+	if m := lines(c.registration); m != n {
+		t.Fatalf("routes still registered after stop: %d -> %d", n, m)
+	}
+	detail, err = s.Stop(context.Background())
+	if err != nil || !strings.Contains(detail, "already stopped") {
+		t.Fatalf("second stop = %q, %v", detail, err)
+	}
+}
+
+func TestRepStopKillsWithoutShutdownAndMonitDoesNotRestartIt(t *testing.T) {
+	c := startCell(t)
+	pid := monitd.PidFromFile(c.repPid)
+	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 2500 * time.Millisecond}
+	detail, err := s.Stop(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.monit.Log())
+	}
+	if monitd.Alive(pid) {
+		t.Fatalf("rep pid %d alive after %q", pid, detail)
+	}
+	starts, _ := os.ReadFile(c.repStarts)
+	if strings.Contains(string(starts), "shutdown") {
+		t.Fatalf("the rep ran its shutdown (it got a catchable signal):\n%s", starts)
+	}
+	if strings.Count(string(starts), "start pid=") != 1 {
+		t.Fatalf("the rep was started again:\n%s", starts)
+	}
+	svc, err := c.client.Service(context.Background(), "rep")
+	if err != nil || svc.Monitor != monit.NotMonitored {
+		t.Fatalf("monit still monitors the rep: %+v %v", svc, err)
+	}
+	detail, err = s.Stop(context.Background())
+	if err != nil || !strings.Contains(detail, "already stopped") {
+		t.Fatalf("second stop = %q, %v", detail, err)
+	}
+}
+
+func TestRepStopFailsWhenTheRepComesBack(t *testing.T) {
+	c := startCell(t)
+	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 20 * time.Second}
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() { _, err := s.Stop(ctx); done <- err }()
+	// Someone (an operator, a stray `monit start all`) brings it back
+	// while the stopper watches.
+	deadline := time.Now().Add(15 * time.Second)
+	for monitd.Alive(monitd.PidFromFile(c.repPid)) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := c.client.Start(ctx, "rep"); err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), stopper.ErrRepRestarted.Error()) {
+		t.Fatalf("stop error = %v, want it to report the restart", err)
+	}
+}
+
+func TestBoshAgentUnderRunitStaysDown(t *testing.T) {
+	hb := filepath.Join(t.TempDir(), "heartbeats")
+	argv := strings.Join(standins.Command("bosh-agent", "--heartbeat-file", hb, "--interval", "50ms"), " ")
+	d := runitd.Start(t, "agent", "exec "+argv)
+	s := stopper.BoshAgent{Supervisor: stopper.SupervisorAuto, RunitService: d.ServiceDir, Logger: lager.NewLogger("test"), SystemdRunDir: "/nonexistent"}
+	if sup, err := s.Detect(); err != nil || sup != stopper.SupervisorRunit {
+		t.Fatalf("Detect = %q, %v", sup, err)
+	}
+	detail, err := s.Stop(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(d.Status(), "down:") {
+		t.Fatalf("sv status = %q after %q", d.Status(), detail)
+	}
+	if _, err := os.Stat(filepath.Join(d.ServiceDir, "down")); err != nil {
+		t.Fatal("no down file: the agent would come back on reboot")
+	}
+	n := lines(hb)
+	time.Sleep(400 * time.Millisecond)
+	if m := lines(hb); m != n {
+		t.Fatalf("agent still heartbeats: %d -> %d", n, m)
+	}
+	if detail, err := s.Stop(context.Background()); err != nil || !strings.Contains(detail, "already down") {
+		t.Fatalf("second stop = %q, %v", detail, err)
+	}
+}
+
+// No systemd runs here, so a stand-in systemctl keeps the unit's state in
+// a file and records its calls.
+func TestBoshAgentUnderSystemdIsDisabledThenStopped(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	state := filepath.Join(dir, "state")
+	if err := os.WriteFile(state, []byte("active"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `#!/bin/sh
+echo "$@" >> ` + calls + `
+case "$1" in
+  stop) echo inactive > ` + state + ` ;;
+  is-active) s=$(cat ` + state + `); echo $s; [ "$s" = active ] ;;
+esac
+`
+	systemctl := filepath.Join(dir, "systemctl")
+	if err := os.WriteFile(systemctl, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(dir, "run-systemd")
+	if err := os.Mkdir(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := stopper.BoshAgent{Supervisor: "auto", RunitService: filepath.Join(dir, "no-sv"), SystemdUnit: "bosh-agent.service",
+		Systemctl: systemctl, SystemdRunDir: runDir, Logger: lager.NewLogger("test")}
+	if _, err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(calls)
+	want := "disable bosh-agent.service\nstop bosh-agent.service\nis-active bosh-agent.service\n"
+	if string(got) != want {
+		t.Fatalf("systemctl calls:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestBoshAgentSupervisorDetection(t *testing.T) {
+	cases := []struct {
+		name       string
+		supervisor string
+		runit      bool
+		systemd    bool
+		want       string
+		wantErr    bool
+	}{
+		{"explicit runit", "runit", false, false, "runit", false},
+		{"explicit systemd", "systemd", true, false, "systemd", false},
+		{"auto prefers a runit service", "auto", true, true, "runit", false},
+		{"auto falls back to systemd", "auto", false, true, "systemd", false},
+		{"auto with neither is an error", "auto", false, false, "", true},
+		{"unknown supervisor is an error", "upstart", true, true, "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sv := filepath.Join(dir, "sv", "agent")
+			if tc.runit {
+				_ = os.MkdirAll(sv, 0o755)
+				_ = os.WriteFile(filepath.Join(sv, "run"), []byte("#!/bin/sh\n"), 0o755)
+			}
+			run := filepath.Join(dir, "systemd")
+			if tc.systemd {
+				_ = os.Mkdir(run, 0o755)
+			}
+			got, err := stopper.BoshAgent{Supervisor: tc.supervisor, RunitService: sv, SystemdRunDir: run}.Detect()
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Fatalf("Detect = %q, %v", got, err)
+			}
+		})
+	}
+}
