@@ -89,9 +89,11 @@ type Plan struct {
 }
 
 type SSHStatus struct {
-	User      string `json:"user"`
-	Ready     bool   `json:"ready"`
-	InSSHers  bool   `json:"in_bosh_sshers"`
+	User     string `json:"user"`
+	Ready    bool   `json:"ready"`
+	InSSHers bool   `json:"in_bosh_sshers"`
+	// InSudoers is checked only when the investigator may sudo.
+	InSudoers bool   `json:"in_bosh_sudoers,omitempty"`
 	Keys      int    `json:"authorized_keys"`
 	Listening bool   `json:"sshd_listening"`
 	Problem   string `json:"problem,omitempty"`
