@@ -80,19 +80,18 @@ type Instance struct {
 // context is the JSON erb_renderer.rb reads: job_properties are the
 // manifest's, default_properties the spec's, keyed by dotted name.
 type context struct {
-	Name              string                       `json:"name"`
-	Index             int                          `json:"index"`
-	ID                string                       `json:"id"`
-	AZ                string                       `json:"az"`
-	Bootstrap         bool                         `json:"bootstrap"`
-	Deployment        string                       `json:"deployment"`
-	Address           string                       `json:"address"`
-	IP                string                       `json:"ip"`
-	Job               map[string]string            `json:"job"`
-	Networks          map[string]map[string]any    `json:"networks"`
-	JobProperties     map[string]any               `json:"job_properties"`
-	DefaultProperties map[string]any               `json:"default_properties"`
-	Extra             map[string]map[string]string `json:"-"`
+	Name              string                    `json:"name"`
+	Index             int                       `json:"index"`
+	ID                string                    `json:"id"`
+	AZ                string                    `json:"az"`
+	Bootstrap         bool                      `json:"bootstrap"`
+	Deployment        string                    `json:"deployment"`
+	Address           string                    `json:"address"`
+	IP                string                    `json:"ip"`
+	Job               map[string]string         `json:"job"`
+	Networks          map[string]map[string]any `json:"networks"`
+	JobProperties     map[string]any            `json:"job_properties"`
+	DefaultProperties map[string]any            `json:"default_properties"`
 }
 
 func (c context) MarshalJSON() ([]byte, error) {
