@@ -68,13 +68,16 @@ func main() {
 }
 
 func run(args []string) int {
-	root := newRootCommand()
+	return execute(newRootCommand(), args)
+}
+
+func execute(root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "Error:", err)
+	fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
 	var r refusal
 	if errors.As(err, &r) || isUsageError(err) {
 		return exitRefused
