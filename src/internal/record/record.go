@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 )
 
 // DefaultType is the director config type holding records.
@@ -67,6 +69,20 @@ type Record struct {
 	// What the instance is after: the replacement VM.
 	NewIP    string `json:"new_ip,omitempty"`
 	NewVMCID string `json:"new_vm_cid,omitempty"`
+
+	// OtherVMs is GROUP/ID -> VM cid of every other instance before we
+	// changed anything: the proof that the redeploy touched only ours.
+	OtherVMs map[string]string `json:"other_vms,omitempty"`
+	// Keep is the keep list the agent was given.
+	Keep agentapi.Keep `json:"keep"`
+	// BoshAgent is what we know of the sequestered VM's BOSH agent:
+	// running, stopped or unknown (decides whether resurrection may be
+	// restored after a failure).
+	BoshAgent string              `json:"bosh_agent,omitempty"`
+	SSH       *agentapi.SSHStatus `json:"ssh,omitempty"`
+
+	// Verification is what the consumer-side checks saw.
+	Verification []string `json:"verification,omitempty"`
 
 	Kept     []string `json:"kept,omitempty"`
 	Pruned   []string `json:"pruned,omitempty"`

@@ -1,0 +1,118 @@
+// Package director drives the BOSH director side of a sequestration, in the
+// order of DESIGN.md's flow: preflight, record, reserve the old IP, pause
+// resurrection, the cell side through the agent, wait for the unresponsive
+// agent, delete this VM's reference, redeploy, restore resurrection, verify,
+// report. Every step checks whether it is already done, so a re-run after
+// any failure resumes from the record.
+package director
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+)
+
+// Options is one sequestration request and its tunables.
+type Options struct {
+	Deployment string
+	// Instance is GROUP/ID.
+	Instance string
+
+	Keep            agentapi.Keep
+	Freeze          bool
+	BlockEgress     bool
+	AllowWithoutSSH bool
+
+	Reason      string
+	CaseID      string
+	RequestedBy string
+
+	// MaxSequestered bounds records not yet released (0 = no limit).
+	MaxSequestered int
+	// RecordType is the director config type of records.
+	RecordType string
+
+	// UnresponsiveTimeout bounds the wait for `unresponsive agent`.
+	UnresponsiveTimeout time.Duration
+	// ResurrectionWait is how long the health monitor takes to re-read
+	// resurrection configs (it does so about every 60 s).
+	ResurrectionWait time.Duration
+	// CellTimeout bounds the agent's cell-side sequence.
+	CellTimeout time.Duration
+	// PollInterval is how often the flow polls the agent and the director.
+	PollInterval time.Duration
+	// BBSTimeout bounds the wait for the replacement rep's presence.
+	BBSTimeout time.Duration
+	// ResurrectionMode: "scoped" (default, falls back to global when the
+	// config cannot be written) or "global".
+	ResurrectionMode string
+}
+
+func (o *Options) defaults() {
+	if o.UnresponsiveTimeout == 0 {
+		o.UnresponsiveTimeout = 5 * time.Minute
+	}
+	if o.ResurrectionWait == 0 {
+		o.ResurrectionWait = 65 * time.Second
+	}
+	if o.CellTimeout == 0 {
+		o.CellTimeout = 15 * time.Minute
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 5 * time.Second
+	}
+	if o.BBSTimeout == 0 {
+		o.BBSTimeout = 2 * time.Minute
+	}
+	if o.ResurrectionMode == "" {
+		o.ResurrectionMode = "scoped"
+	}
+}
+
+// SplitInstance splits GROUP/ID.
+func SplitInstance(s string) (group, id string, err error) {
+	group, id, ok := strings.Cut(s, "/")
+	if !ok || group == "" || id == "" || strings.Contains(id, "/") {
+		return "", "", Refuse(fmt.Errorf("instance %q is not GROUP/ID", s))
+	}
+	return group, id, nil
+}
+
+// RefusalError marks "refused, nothing changed": exit code 2.
+type RefusalError struct{ Err error }
+
+func (r *RefusalError) Error() string { return r.Err.Error() }
+func (r *RefusalError) Unwrap() error { return r.Err }
+
+// Refuse wraps err as a refusal.
+func Refuse(err error) error { return &RefusalError{Err: err} }
+
+// IsRefusal reports whether err is a refusal.
+func IsRefusal(err error) bool {
+	var r *RefusalError
+	return errors.As(err, &r)
+}
+
+// Agent is the part of agentapi.Client the flow uses.
+type Agent interface {
+	Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error)
+	Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error)
+	Status(ctx context.Context) (agentapi.Status, error)
+}
+
+// AgentDialer returns the agent on the cell with the given IP.
+type AgentDialer func(ip string) Agent
+
+// MTLSAgents reaches each cell's agent at https://IP:port over mTLS.
+func MTLSAgents(port int, tlsConfig *tls.Config) AgentDialer {
+	return func(ip string) Agent {
+		return agentapi.NewClient("https://"+net.JoinHostPort(ip, strconv.Itoa(port)), tlsConfig)
+	}
+}

@@ -1,0 +1,194 @@
+package director
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+)
+
+// Report is the --json document of `sequester cell` and the errand.
+type Report struct {
+	State      string              `json:"state"`
+	RecordID   string              `json:"record_id"`
+	Deployment string              `json:"deployment"`
+	Instance   string              `json:"instance"`
+	OldIP      string              `json:"old_ip"`
+	VMCID      string              `json:"vm_cid"`
+	AZ         string              `json:"az,omitempty"`
+	NewIP      string              `json:"new_ip"`
+	NewVMCID   string              `json:"new_vm_cid,omitempty"`
+	Kept       []string            `json:"kept"`
+	Pruned     []string            `json:"pruned"`
+	Steps      []ReportStep        `json:"steps"`
+	Evidence   ReportEvidence      `json:"evidence"`
+	SSH        *agentapi.SSHStatus `json:"ssh"`
+
+	Reservation  record.Reservation  `json:"reservation"`
+	Resurrection record.Resurrection `json:"resurrection"`
+	Warnings     []string            `json:"warnings,omitempty"`
+	Error        string              `json:"error,omitempty"`
+	RequestedBy  string              `json:"requested_by,omitempty"`
+	Reason       string              `json:"reason,omitempty"`
+	CaseID       string              `json:"case_id,omitempty"`
+}
+
+// ReportEvidence points at what was captured and what was checked.
+type ReportEvidence struct {
+	// Cell is the evidence directory on the sequestered VM.
+	Cell string `json:"cell,omitempty"`
+	// Checks are the consumer-side verifications.
+	Checks []string `json:"checks,omitempty"`
+}
+
+// ReportStep is one step with its timing.
+type ReportStep struct {
+	Name            string     `json:"name"`
+	State           string     `json:"state"`
+	StartedAt       *time.Time `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at"`
+	DurationSeconds float64    `json:"duration_seconds,omitempty"`
+	Error           string     `json:"error"`
+}
+
+// NewReport renders a record as the report.
+func NewReport(r *record.Record) *Report {
+	rep := &Report{
+		State: r.State, RecordID: r.ID, Deployment: r.Deployment, Instance: r.Instance(),
+		OldIP: r.OldIP, VMCID: r.VMCID, AZ: r.AZ, NewIP: r.NewIP, NewVMCID: r.NewVMCID,
+		Kept: nonNil(r.Kept), Pruned: nonNil(r.Pruned), SSH: r.SSH,
+		Evidence:    ReportEvidence{Cell: r.Evidence, Checks: r.Verification},
+		Reservation: r.Reservation, Resurrection: r.Resurrection,
+		Warnings: r.Warnings, Error: r.Error,
+		RequestedBy: r.RequestedBy, Reason: r.Reason, CaseID: r.CaseID,
+	}
+	byName := map[string]record.Step{}
+	for _, s := range r.Steps {
+		byName[s.Name] = s
+	}
+	for _, name := range Steps {
+		s, ok := byName[name]
+		if !ok {
+			s = record.Step{Name: name, State: record.StepPending}
+		}
+		rs := ReportStep{Name: s.Name, State: s.State, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt, Error: s.Error}
+		if s.StartedAt != nil && s.FinishedAt != nil {
+			rs.DurationSeconds = s.FinishedAt.Sub(*s.StartedAt).Seconds()
+		}
+		rep.Steps = append(rep.Steps, rs)
+	}
+	return rep
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// WriteText prints the report for people (bosh run-errand output).
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "Sequestration %s of %s in deployment %s: %s\n", r.RecordID, r.Instance, r.Deployment, strings.ToUpper(r.State))
+	if r.RequestedBy != "" || r.Reason != "" || r.CaseID != "" {
+		fmt.Fprintf(w, "  requested by %q, reason %q, case %q\n", r.RequestedBy, r.Reason, r.CaseID)
+	}
+	fmt.Fprintf(w, "  old VM %s at %s (az %s) — kept alive, out of BOSH\n", r.VMCID, r.OldIP, r.AZ)
+	if r.NewIP != "" {
+		fmt.Fprintf(w, "  new VM %s at %s\n", r.NewVMCID, r.NewIP)
+	}
+	fmt.Fprintln(w, "\nSteps:")
+	for i, s := range r.Steps {
+		dur := ""
+		if s.FinishedAt != nil && s.StartedAt != nil {
+			dur = fmt.Sprintf("%8.1fs", s.DurationSeconds)
+		}
+		fmt.Fprintf(w, "  %2d. %-22s %-8s %s\n", i+1, s.Name, s.State, dur)
+		if s.Error != "" {
+			fmt.Fprintf(w, "      error: %s\n", s.Error)
+		}
+	}
+	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
+	if r.SSH != nil {
+		fmt.Fprintf(w, "Investigator SSH: user %s ready %v %s\n", r.SSH.User, r.SSH.Ready, r.SSH.Problem)
+	}
+	if r.Evidence.Cell != "" {
+		fmt.Fprintf(w, "Evidence on the cell: %s\n", r.Evidence.Cell)
+	}
+	res := r.Resurrection
+	switch {
+	case res.Mode == "":
+		fmt.Fprintln(w, "Resurrection: not touched")
+	case res.RestoredAt != nil:
+		fmt.Fprintf(w, "Resurrection: paused (%s) and restored to its prior value (globally paused before: %v)\n", res.Mode, res.GlobalPausedBefore)
+	default:
+		fmt.Fprintf(w, "Resurrection: STILL PAUSED (%s %s)\n", res.Mode, res.ConfigName)
+	}
+	if r.Reservation.CloudConfig != "" {
+		by := "our entry"
+		if !r.Reservation.Added {
+			by = "an existing entry " + r.Reservation.CoveredBy
+		}
+		fmt.Fprintf(w, "Old IP %s reserved in cloud config %q (%s)\n", r.OldIP, r.Reservation.CloudConfig, by)
+	}
+	for _, c := range r.Evidence.Checks {
+		fmt.Fprintf(w, "Verified: %s\n", c)
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "Error: %s\n", r.Error)
+	}
+}
+
+// PlanReport is what `sequester plan` prints.
+type PlanReport struct {
+	Deployment  string         `json:"deployment"`
+	Instance    string         `json:"instance"`
+	OldIP       string         `json:"old_ip"`
+	VMCID       string         `json:"vm_cid"`
+	AZ          string         `json:"az,omitempty"`
+	Network     string         `json:"network,omitempty"`
+	CloudConfig string         `json:"cloud_config,omitempty"`
+	Resume      bool           `json:"resume"`
+	Checks      []Check        `json:"checks"`
+	Steps       []string       `json:"steps"`
+	Agent       *agentapi.Plan `json:"agent,omitempty"`
+	Refused     string         `json:"refused,omitempty"`
+}
+
+func (p *PlanReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "Plan for %s in deployment %s (IP %s, VM %s, network %s in cloud config %q)\n", p.Instance, p.Deployment, p.OldIP, p.VMCID, p.Network, p.CloudConfig)
+	fmt.Fprintln(w, "\nPreflight:")
+	for _, c := range p.Checks {
+		mark := "ok     "
+		if !c.OK {
+			mark = "REFUSED"
+		}
+		fmt.Fprintf(w, "  %s %-13s %s\n", mark, c.Name, c.Detail)
+	}
+	if p.Agent != nil {
+		fmt.Fprintln(w, "\nOn the cell:")
+		for _, c := range p.Agent.Keep {
+			fmt.Fprintf(w, "  keep  %s (app %s)\n", c.Handle, c.AppGUID)
+		}
+		for _, c := range p.Agent.Prune {
+			fmt.Fprintf(w, "  prune %s (app %s)\n", c.Handle, c.AppGUID)
+		}
+		for _, s := range p.Agent.Steps {
+			fmt.Fprintf(w, "  step  %s\n", s)
+		}
+		fmt.Fprintf(w, "  ssh   user %s ready %v %s\n", p.Agent.SSH.User, p.Agent.SSH.Ready, p.Agent.SSH.Problem)
+	}
+	fmt.Fprintln(w, "\nSteps:")
+	for i, s := range p.Steps {
+		fmt.Fprintf(w, "  %2d. %s\n", i+1, s)
+	}
+	if p.Refused != "" {
+		fmt.Fprintf(w, "\nREFUSED: %s\n", p.Refused)
+	}
+}
