@@ -77,6 +77,9 @@ type SequesterRequest struct {
 	SkipBoshAgentStop bool `json:"skip_bosh_agent_stop,omitempty"`
 	// ReplacementTimeoutSeconds overrides the configured BBS wait.
 	ReplacementTimeoutSeconds int `json:"replacement_timeout_seconds,omitempty"`
+	// SkipReplacementWait goes on without waiting for BBS to run
+	// replacements elsewhere (for a BBS that is down).
+	SkipReplacementWait bool `json:"skip_replacement_wait,omitempty"`
 }
 
 type Plan struct {

@@ -1,0 +1,203 @@
+package agentapi
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	"code.cloudfoundry.org/tlsconfig"
+)
+
+// Errors a Service wraps so the server answers with the right code; all
+// three mean nothing changed on the cell.
+var (
+	// ErrInvalidRequest: the request is malformed (400).
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrConflict: another operation owns the cell (409).
+	ErrConflict = errors.New("conflict")
+	// ErrRefused: the request is well formed but unsafe or impossible
+	// (422): a keep selector that matches nothing, no investigator SSH...
+	ErrRefused = errors.New("refused")
+)
+
+// Service is what the server exposes; the cell agent implements it.
+type Service interface {
+	Inventory(ctx context.Context) (Inventory, error)
+	Plan(ctx context.Context, req SequesterRequest) (Plan, error)
+	Sequester(ctx context.Context, req SequesterRequest) (Status, error)
+	Status(ctx context.Context) (Status, error)
+}
+
+// ServerTLSConfig builds the agent's server side of mTLS: its identity and
+// the CA every client certificate must chain to. Clients without a
+// certificate, or with one from another CA, fail the handshake.
+func ServerTLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	cfg, err := tlsconfig.Build(
+		tlsconfig.WithExternalServiceDefaults(),
+		tlsconfig.WithIdentityFromFile(certFile, keyFile),
+	).Server(tlsconfig.WithClientAuthenticationFromFile(caFile))
+	if err != nil {
+		return nil, fmt.Errorf("agent server tls: %w", err)
+	}
+	return cfg, nil
+}
+
+// Handler routes /v1/ to svc, logging each request.
+func Handler(logger lager.Logger, svc Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/inventory", func(w http.ResponseWriter, r *http.Request) {
+		inv, err := svc.Inventory(r.Context())
+		reply(w, http.StatusOK, inv, err)
+	})
+	mux.HandleFunc("POST /v1/plan", func(w http.ResponseWriter, r *http.Request) {
+		req, ok := decode(w, r)
+		if !ok {
+			return
+		}
+		p, err := svc.Plan(r.Context(), req)
+		reply(w, http.StatusOK, p, err)
+	})
+	mux.HandleFunc("POST /v1/sequester", func(w http.ResponseWriter, r *http.Request) {
+		req, ok := decode(w, r)
+		if !ok {
+			return
+		}
+		st, err := svc.Sequester(r.Context(), req)
+		reply(w, http.StatusAccepted, st, err)
+	})
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		st, err := svc.Status(r.Context())
+		reply(w, http.StatusOK, st, err)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, ErrorResponse{Error: fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)})
+	})
+	return logRequests(logger.Session("api"), mux)
+}
+
+func decode(w http.ResponseWriter, r *http.Request) (SequesterRequest, bool) {
+	var req SequesterRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	// An unknown field is most likely a misspelt keep selector; ignoring
+	// it could prune what the operator meant to keep.
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: "request body is not a sequester request: " + err.Error()})
+		return req, false
+	}
+	return req, true
+}
+
+func reply(w http.ResponseWriter, okCode int, body any, err error) {
+	if err == nil {
+		writeJSON(w, okCode, body)
+		return
+	}
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, ErrInvalidRequest):
+		code = http.StatusBadRequest
+	case errors.Is(err, ErrConflict):
+		code = http.StatusConflict
+	case errors.Is(err, ErrRefused):
+		code = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, code, ErrorResponse{Error: err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, code int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func logRequests(logger lager.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		data := lager.Data{"method": r.Method, "path": r.URL.Path, "status": rec.code,
+			"duration_ms": time.Since(start).Milliseconds(), "remote_addr": r.RemoteAddr}
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			data["client_cn"] = r.TLS.PeerCertificates[0].Subject.CommonName
+		}
+		switch {
+		case rec.code >= 500:
+			logger.Error("request-failed", fmt.Errorf("status %d", rec.code), data)
+		case r.Method == http.MethodGet:
+			// Status is polled; keep the polling out of the info log.
+			logger.Debug("request-served", data)
+		default:
+			logger.Info("request-served", data)
+		}
+	})
+}
+
+// Server is the agent's mTLS listener.
+type Server struct {
+	logger   lager.Logger
+	listener net.Listener
+	http     *http.Server
+}
+
+// Listen binds address with tlsConfig, which must require client
+// certificates: the agent has no plaintext listener.
+func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Service) (*Server, error) {
+	if tlsConfig == nil || tlsConfig.ClientAuth != tls.RequireAndVerifyClientCert || tlsConfig.ClientCAs == nil {
+		return nil, errors.New("agent API refuses to listen without mTLS (client certificates verified against a CA)")
+	}
+	if tlsConfig.MinVersion < tls.VersionTLS12 {
+		tlsConfig = tlsConfig.Clone()
+		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	l, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("agent API listen %s: %w", address, err)
+	}
+	s := &Server{
+		logger:   logger.Session("api-server", lager.Data{"address": l.Addr().String()}),
+		listener: tls.NewListener(l, tlsConfig),
+	}
+	s.http = &http.Server{
+		Handler:           Handler(logger, svc),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	return s, nil
+}
+
+// Addr is the bound address (useful with port 0).
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Serve blocks until Shutdown.
+func (s *Server) Serve() error {
+	s.logger.Info("serving")
+	err := s.http.Serve(s.listener)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.logger.Info("shutting-down")
+	return s.http.Shutdown(ctx)
+}
