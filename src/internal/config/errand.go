@@ -26,6 +26,16 @@ type Errand struct {
 	Freeze                     bool `json:"freeze"`
 	BlockEgress                bool `json:"block_egress"`
 	AllowWithoutSSH            bool `json:"allow_without_ssh"`
+
+	// Added by the director-side flow; absent (zero) means the default.
+	// CellTimeoutSeconds bounds the agent's cell-side sequence (900).
+	CellTimeoutSeconds int `json:"cell_timeout_seconds,omitempty"`
+	// PollIntervalSeconds is how often the errand polls agent and director (5).
+	PollIntervalSeconds int `json:"poll_interval_seconds,omitempty"`
+	// ResurrectionMode is "scoped" (default) or "global".
+	ResurrectionMode string `json:"resurrection_mode,omitempty"`
+	// LogLevel of the errand's stderr log: debug, info (default), error.
+	LogLevel string `json:"log_level,omitempty"`
 }
 
 type Director struct {
