@@ -151,13 +151,20 @@ func (c *RawClient) JSON(method, path string, body, out any) error {
 	return nil
 }
 
-// GlobalResurrectionPaused reads GET /resurrection.
+// GlobalResurrectionPaused reads GET /resurrection, which answers
+// {"resurrection": <enabled>} (bosh: api/controllers/resurrection_controller.rb),
+// the opposite sense of PUT's resurrection_paused.
 func (c *RawClient) GlobalResurrectionPaused() (bool, error) {
 	var body struct {
-		Paused bool `json:"resurrection_paused"`
+		Enabled *bool `json:"resurrection"`
 	}
-	err := c.JSON(http.MethodGet, "/resurrection", nil, &body)
-	return body.Paused, err
+	if err := c.JSON(http.MethodGet, "/resurrection", nil, &body); err != nil {
+		return false, err
+	}
+	if body.Enabled == nil {
+		return false, fmt.Errorf("GET /resurrection: answer without a resurrection field")
+	}
+	return !*body.Enabled, nil
 }
 
 // TaskReporter is bosh-cli's task reporter: it logs task progress through

@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
@@ -37,47 +38,80 @@ func resurrectionRules(deployment, group string) ([]byte, error) {
 // possible; the global switch otherwise.
 func (f *Flow) pauseResurrection(ctx context.Context, logger lager.Logger) error {
 	res := &f.rec.Resurrection
-	if res.Mode == "" {
-		now := f.now()
-		mode, name := record.ResurrectionGlobal, ""
-		if f.Opts.ResurrectionMode != record.ResurrectionGlobal {
-			name = ResurrectionConfigName(f.rec.Deployment, f.rec.InstanceID)
-			if err := f.writeResurrectionConfig(name); err != nil {
-				logger.Error("scoped-pause-failed-falling-back-to-global", err)
-				name = ""
-			} else {
-				mode = record.ResurrectionScoped
-			}
+	if res.Mode != "" && res.RestoredAt != nil {
+		// Restored after an earlier failure before the agent stop: pause
+		// afresh.
+		if err := f.save(func(r *record.Record) {
+			r.Resurrection.Mode, r.Resurrection.ConfigName = "", ""
+			r.Resurrection.PausedAt, r.Resurrection.RestoredAt, r.Resurrection.LeftPaused = nil, nil, false
+		}); err != nil {
+			return err
 		}
-		if mode == record.ResurrectionGlobal && !res.GlobalPausedBefore {
+	}
+	switch res.Mode {
+	case "":
+		// The intent is saved before acting, so a run killed in between
+		// knows what to undo.
+		now := f.now()
+		if f.Opts.ResurrectionMode != record.ResurrectionGlobal {
+			name := ResurrectionConfigName(f.rec.Deployment, f.rec.InstanceID)
+			if err := f.save(func(r *record.Record) {
+				r.Resurrection.Mode, r.Resurrection.ConfigName, r.Resurrection.PausedAt = record.ResurrectionScoped, name, &now
+			}); err != nil {
+				return err
+			}
+			err := f.writeResurrectionConfig(name)
+			switch {
+			case err == nil:
+				logger.Info("paused", lager.Data{"mode": record.ResurrectionScoped, "config_name": name})
+				return f.waitForRulesReread(ctx, logger)
+			case !rejectedByDirector(err):
+				// A 5xx or a network error says nothing about support:
+				// fail the step and let the re-run try scoped again.
+				return fmt.Errorf("write resurrection config %q: %w", name, err)
+			}
+			// A director that refuses the config still has the global
+			// switch.
+			logger.Error("scoped-pause-refused-falling-back-to-global", err)
+		}
+		if err := f.save(func(r *record.Record) {
+			r.Resurrection.Mode, r.Resurrection.ConfigName, r.Resurrection.PausedAt = record.ResurrectionGlobal, "", &now
+		}); err != nil {
+			return err
+		}
+		fallthrough
+	case record.ResurrectionGlobal:
+		if !res.GlobalPausedBefore {
 			if err := f.Dir.EnableResurrection(false); err != nil {
 				return fmt.Errorf("pause resurrection globally: %w", err)
 			}
 		}
-		if err := f.save(func(r *record.Record) {
-			r.Resurrection.Mode, r.Resurrection.ConfigName, r.Resurrection.PausedAt = mode, name, &now
-		}); err != nil {
-			return err
-		}
-		logger.Info("paused", lager.Data{"mode": mode, "config_name": name, "global_paused_before": res.GlobalPausedBefore})
-	} else if res.Mode == record.ResurrectionScoped {
+		logger.Info("paused", lager.Data{"mode": record.ResurrectionGlobal, "global_paused_before": res.GlobalPausedBefore})
+		return nil
+	default:
 		// Resumed: make sure our rule is still there.
 		if err := f.writeResurrectionConfig(res.ConfigName); err != nil {
 			return fmt.Errorf("resurrection config %q: %w", res.ConfigName, err)
 		}
+		return f.waitForRulesReread(ctx, logger)
 	}
-	if res.Mode == record.ResurrectionScoped {
-		// The health monitor re-reads resurrection rules about every 60 s;
-		// until then it still resurrects. A resumed run waits only the rest.
-		wait := res.PausedAt.Add(f.Opts.ResurrectionWait).Sub(f.now())
-		if wait > 0 {
-			logger.Info("waiting-for-health-monitor-reread", lager.Data{"seconds": wait.Seconds()})
-			if err := f.Sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
+}
+
+// waitForRulesReread: the health monitor re-reads resurrection rules about
+// every 60 s; until then it still resurrects. A resumed run waits only the
+// rest.
+func (f *Flow) waitForRulesReread(ctx context.Context, logger lager.Logger) error {
+	wait := f.rec.Resurrection.PausedAt.Add(f.Opts.ResurrectionWait).Sub(f.now())
+	if wait <= 0 {
+		return nil
 	}
-	return nil
+	logger.Info("waiting-for-health-monitor-reread", lager.Data{"seconds": wait.Seconds()})
+	return f.Sleep(ctx, wait)
+}
+
+// rejectedByDirector: a 4xx answer (bosh-cli keeps only the text).
+func rejectedByDirector(err error) bool {
+	return strings.Contains(err.Error(), "status code '4")
 }
 
 func (f *Flow) writeResurrectionConfig(name string) error {
