@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -35,6 +36,23 @@ type Config struct {
 	SuspectAfter time.Duration
 	// Now is the clock (tests pass their own).
 	Now func() time.Time
+	// MaxOpenFiles bounds the stat descriptors kept open between polls
+	// (default: a quarter of the soft RLIMIT_NOFILE, at most 16384; negative
+	// keeps none);
+	// processes beyond it are opened and closed on every poll.
+	MaxOpenFiles int
+}
+
+func defaultMaxOpenFiles() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 256
+	}
+	n := rl.Cur / 4
+	if n > 16384 {
+		n = 16384
+	}
+	return int(n)
 }
 
 // Report is the outcome of one poll.
@@ -71,8 +89,9 @@ type Scanner struct {
 	tracked  map[key]seen
 	suspects map[string]bool
 	last     Report
+	fds      map[int]int
+	maxFDs   int
 	buf      []byte
-	path     []byte
 }
 
 // New builds a scanner; it reads nothing until Poll.
@@ -89,11 +108,16 @@ func New(logger lager.Logger, cfg Config) *Scanner {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxOpenFiles == 0 {
+		cfg.MaxOpenFiles = defaultMaxOpenFiles()
+	}
 	return &Scanner{
 		logger:   logger.Session("dstate-scanner"),
 		cfg:      cfg,
 		tracked:  map[key]seen{},
 		suspects: map[string]bool{},
+		fds:      map[int]int{},
+		maxFDs:   cfg.MaxOpenFiles,
 		buf:      make([]byte, 1024),
 	}
 }
@@ -114,18 +138,8 @@ func (s *Scanner) Poll() (Report, error) {
 	frozen := map[string]bool{}
 	frozenChecked := map[string]bool{}
 	suspects := map[string]bool{}
-	for _, pid := range pids {
-		b, err := readInto(s.statPath(pid, "stat"), s.buf)
-		if err != nil {
-			continue // exited while we scanned
-		}
-		if len(b) > len(s.buf) {
-			s.buf = b[:cap(b)]
-		}
-		st, err := ParseStat(b)
-		if err != nil || st.State != 'D' {
-			continue
-		}
+	for _, st := range s.findD(pids) {
+		pid := st.Pid
 		k := key{pid: st.Pid, start: st.StartTime}
 		prev, known := s.tracked[k]
 		if !known {
@@ -180,13 +194,98 @@ func (s *Scanner) Poll() (Report, error) {
 	return rep, nil
 }
 
+// findD reads every pid's stat and returns those in state D, ascending.
+func (s *Scanner) findD(pids []int) []Stat {
+	listed := make(map[int]bool, len(pids))
+	var out []Stat
+	for _, pid := range pids {
+		listed[pid] = true
+		b, err := s.readStat(pid)
+		if err != nil {
+			continue // exited while we scanned
+		}
+		// Only D matters: look at the state before parsing the rest.
+		closing := bytes.LastIndexByte(b, ')')
+		if closing < 0 || closing+2 >= len(b) || b[closing+2] != 'D' {
+			continue
+		}
+		if st, err := ParseStat(b); err == nil {
+			out = append(out, st)
+		}
+	}
+	for pid, fd := range s.fds {
+		if !listed[pid] {
+			syscall.Close(fd)
+			delete(s.fds, pid)
+		}
+	}
+	return out
+}
+
+// readStat reads /proc/<pid>/stat through a descriptor kept open across
+// polls. Opening costs more than the read itself (path walk, pid lookup,
+// a new file), and pread at offset 0 makes the kernel format the file
+// afresh. A descriptor outlives its process: pread then fails with ESRCH,
+// also when the pid is reused, so a new process is always opened anew.
+func (s *Scanner) readStat(pid int) ([]byte, error) {
+	if fd, ok := s.fds[pid]; ok {
+		b, err := s.pread(fd)
+		if err == nil {
+			return b, nil
+		}
+		syscall.Close(fd)
+		delete(s.fds, pid)
+	}
+	fd, err := syscall.Open(s.statPath(pid, "stat"), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.pread(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	if len(s.fds) < s.maxFDs {
+		s.fds[pid] = fd
+	} else {
+		syscall.Close(fd)
+	}
+	return b, nil
+}
+
+// pread reads a whole stat file from offset 0, growing the buffer when a
+// read fills it (a stat line is a few hundred bytes).
+func (s *Scanner) pread(fd int) ([]byte, error) {
+	for {
+		n, err := syscall.Pread(fd, s.buf, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, syscall.ESRCH
+		}
+		if n < len(s.buf) {
+			return s.buf[:n], nil
+		}
+		s.buf = make([]byte, 2*len(s.buf))
+	}
+}
+
+// Close releases the descriptors kept between polls.
+func (s *Scanner) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for pid, fd := range s.fds {
+		syscall.Close(fd)
+		delete(s.fds, pid)
+	}
+}
+
 func (s *Scanner) statPath(pid int, file string) string {
-	s.path = append(s.path[:0], s.cfg.ProcRoot...)
-	s.path = append(s.path, '/')
-	s.path = strconv.AppendInt(s.path, int64(pid), 10)
-	s.path = append(s.path, '/')
-	s.path = append(s.path, file...)
-	return string(s.path)
+	return s.cfg.ProcRoot + "/" + strconv.Itoa(pid) + "/" + file
 }
 
 func (s *Scanner) handleOf(pid int) string {

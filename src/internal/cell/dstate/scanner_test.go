@@ -103,7 +103,10 @@ func TestScannerTracksHowLongAProcessStaysInD(t *testing.T) {
 			name: "a reused pid is a new process",
 			steps: []step{
 				{setup: func(f *fakeProc) { f.process(100, "java", 'D', 5, "app-1") }, dPids: []int{100}},
-				{advance: 110 * time.Second, setup: func(f *fakeProc) { f.exit(100); f.process(100, "other", 'D', 9999, "app-1") }, dPids: []int{100}, seconds: 0},
+				// Through a kept descriptor the kernel answers ESRCH and the new
+				// process is opened afresh; the fake rewrites the file in place,
+				// which shows the scanner the same thing: a new start time.
+				{advance: 110 * time.Second, setup: func(f *fakeProc) { f.process(100, "other", 'D', 9999, "app-1") }, dPids: []int{100}, seconds: 0},
 			},
 		},
 		{
@@ -221,6 +224,7 @@ func TestRuncPausedContainerShowsDButIsNotASuspect(t *testing.T) {
 	if len(r.Suspects) != 0 || strings.Join(r.Frozen, ",") != paused {
 		t.Fatalf("suspects = %v, frozen = %v; want none and [%s]", r.Suspects, r.Frozen, paused)
 	}
+	defer s.Close()
 
 	thawed := t.TempDir()
 	dir := filepath.Join(thawed, "freezer", "garden", paused)
@@ -230,11 +234,24 @@ func TestRuncPausedContainerShowsDButIsNotASuspect(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "freezer.state"), []byte("THAWED\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s = dstate.New(logger(), dstate.Config{CgroupRoot: thawed, SuspectAfter: time.Minute, Now: clk.Now})
-	poll(t, s)
+	s2 := dstate.New(logger(), dstate.Config{CgroupRoot: thawed, SuspectAfter: time.Minute, Now: clk.Now})
+	defer s2.Close()
+	poll(t, s2)
 	clk.advance(2 * time.Minute)
-	r = poll(t, s)
+	r = poll(t, s2)
 	if strings.Join(r.Suspects, ",") != paused {
 		t.Fatalf("with the freezer reading THAWED suspects = %v, want [%s]", r.Suspects, paused)
+	}
+
+	// Once the container is gone its processes leave the report, though
+	// the scanner held their stat files open.
+	if _, err := f.Runc("delete", "--force", paused); err != nil {
+		t.Fatal(err)
+	}
+	r = poll(t, s)
+	for _, d := range r.D {
+		if d.Pid == pid {
+			t.Fatalf("deleted container's process still reported in D: %+v", d)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"syscall"
 )
 
 // Stat is the part of /proc/<pid>/stat the scanner needs.
@@ -50,32 +49,4 @@ func ParseStat(b []byte) (Stat, error) {
 		}
 	}
 	return s, nil
-}
-
-// readInto reads a small procfs file with raw syscalls into buf. A scan
-// opens thousands of files per poll; os.Open's poller registration and
-// per-file allocations would dominate the cost.
-func readInto(path string, buf []byte) ([]byte, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(fd)
-	n := 0
-	for {
-		if n == len(buf) {
-			buf = append(buf, make([]byte, len(buf))...)
-		}
-		m, err := syscall.Read(fd, buf[n:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m == 0 {
-			return buf[:n], nil
-		}
-		n += m
-	}
 }
