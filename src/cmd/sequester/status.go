@@ -48,7 +48,7 @@ func (a *adminFlags) admin(withAgents bool) (*director.Admin, lager.Logger, erro
 		return nil, nil, err
 	}
 	return &director.Admin{
-		Dir: conn.Director, Agents: agents, Logger: logger, AgentTimeout: 5 * time.Second,
+		Dir: conn.Director, Raw: conn.Raw, Agents: agents, Logger: logger, AgentTimeout: 5 * time.Second,
 		Store: record.NewStore(conn.Director, a.dir.recordType, logger),
 	}, logger, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 type Admin struct {
 	Dir    boshdir.Director
 	Store  *record.Store
+	Raw    *RawClient
 	Agents AgentDialer // optional: tells whether the old VM still answers
 	Logger lager.Logger
 	// AgentTimeout bounds the liveness probe of an old VM's agent.
@@ -176,7 +179,7 @@ func (a *Admin) Release(ctx context.Context, deployment, target string) (*Report
 		return nil, Refuse(fmt.Errorf("sequestration %s of %s is %s, not complete; re-run `sequester cell` to finish it before releasing", r.ID, r.Instance(), r.State))
 	}
 	logger.Info("starting", lager.Data{"record_id": r.ID, "vm_cid": r.VMCID, "old_ip": r.OldIP})
-	if err := a.deleteOldVM(logger, r); err != nil {
+	if err := a.deleteOldVM(ctx, logger, r); err != nil {
 		logger.Error("delete-vm-failed", err)
 		return nil, err
 	}
@@ -200,34 +203,19 @@ func (a *Admin) Release(ctx context.Context, deployment, target string) (*Report
 	return NewReport(&out), nil
 }
 
-// deleteOldVM runs DELETE /vms/:cid with the record id as context id, then
-// reads the task's state. bosh-cli's DeleteVM treats any error as success
-// when the director does not list the cid, and the director never lists a
-// VM whose reference was deleted, so the task itself is the only proof.
-func (a *Admin) deleteOldVM(logger lager.Logger, r record.Record) error {
-	contextID := fmt.Sprintf("%s-release-%d", r.ID, time.Now().UnixNano())
-	dir := a.Dir.WithContext(contextID)
-	dep, err := dir.FindDeployment(r.Deployment)
+// deleteOldVM runs DELETE /vms/:cid and waits for its task. bosh-cli's
+// DeleteVM treats any error as success when GET /vms does not list the cid,
+// and the director never lists a VM whose reference was deleted: only the
+// task's own state proves the deletion.
+func (a *Admin) deleteOldVM(ctx context.Context, logger lager.Logger, r record.Record) error {
+	t, err := a.Raw.RunTask(ctx, http.MethodDelete, "/vms/"+url.PathEscape(r.VMCID), time.Second/2)
 	if err != nil {
-		return err
+		return fmt.Errorf("delete VM %s: %w", r.VMCID, err)
 	}
-	delErr := dep.DeleteVM(r.VMCID)
-	tasks, err := a.Dir.FindTasksByContextId(contextID)
-	if err != nil {
-		return fmt.Errorf("find delete_vm task of %s: %w", r.VMCID, err)
+	if t.State != "done" {
+		return fmt.Errorf("delete VM %s: task %d ended %s: %s", r.VMCID, t.ID, t.State, t.Result)
 	}
-	if len(tasks) == 0 {
-		if delErr != nil {
-			return fmt.Errorf("delete VM %s: %w", r.VMCID, delErr)
-		}
-		return fmt.Errorf("delete VM %s: the director started no task", r.VMCID)
-	}
-	for _, t := range tasks {
-		if t.State() != "done" {
-			return fmt.Errorf("delete VM %s: task %d ended %s: %s", r.VMCID, t.ID(), t.State(), t.Result())
-		}
-		logger.Info("vm-deleted", lager.Data{"vm_cid": r.VMCID, "task_id": t.ID()})
-	}
+	logger.Info("vm-deleted", lager.Data{"vm_cid": r.VMCID, "task_id": t.ID})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package director
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -165,6 +166,37 @@ func (c *RawClient) GlobalResurrectionPaused() (bool, error) {
 		return false, fmt.Errorf("GET /resurrection: answer without a resurrection field")
 	}
 	return !*body.Enabled, nil
+}
+
+// TaskResult is a finished director task.
+type TaskResult struct {
+	ID     int    `json:"id"`
+	State  string `json:"state"`
+	Result string `json:"result"`
+}
+
+// RunTask sends a request that answers 302 to /tasks/:id (the client
+// follows it to the task) and polls the task until it leaves
+// queued/processing/cancelling.
+func (c *RawClient) RunTask(ctx context.Context, method, path string, poll time.Duration) (TaskResult, error) {
+	var t TaskResult
+	if err := c.JSON(method, path, nil, &t); err != nil {
+		return t, err
+	}
+	if t.ID == 0 {
+		return t, fmt.Errorf("%s %s: the director answered no task", method, path)
+	}
+	for t.State == "queued" || t.State == "processing" || t.State == "cancelling" {
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(poll):
+		}
+		if err := c.JSON(http.MethodGet, "/tasks/"+strconv.Itoa(t.ID), nil, &t); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
 }
 
 // TaskReporter is bosh-cli's task reporter: it logs task progress through

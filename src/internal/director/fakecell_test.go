@@ -1,0 +1,237 @@
+package director_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+)
+
+// fakeCell is the cell side behind the real agentapi mTLS server: it keeps
+// the agent's contract (plan refuses unmatched keep selectors, sequester is
+// idempotent per operation id and runs in the background, the BOSH agent
+// stops last) without touching real processes. The director-side tests
+// need its effect on the director (the agent goes unresponsive), not runc.
+type fakeCell struct {
+	mu         sync.Mutex
+	cellID     string
+	containers []agentapi.Container
+	sshReady   bool
+	status     agentapi.Status
+	// stopBoshAgent is what stopping the BOSH agent does to the world.
+	stopBoshAgent func()
+	// failAt makes the named step fail once.
+	failAt string
+	// sequesterCalls counts POST /v1/sequester.
+	sequesterCalls int
+}
+
+var cellSteps = []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
+	agentapi.StepAwaitReplacements, agentapi.StepPruneContainers, agentapi.StepCheckSSH, agentapi.StepStopBoshAgent}
+
+func newFakeCell(cellID string) *fakeCell {
+	return &fakeCell{
+		cellID: cellID,
+		containers: []agentapi.Container{
+			{Handle: "h-suspect", AppGUID: "app-1", State: "running", Suspect: true},
+			{Handle: "h-2", AppGUID: "app-2", State: "running"},
+			{Handle: "h-3", AppGUID: "app-3", State: "running"},
+		},
+		sshReady: true,
+		status:   agentapi.Status{CellID: cellID, Phase: agentapi.PhaseIdle},
+	}
+}
+
+func (c *fakeCell) Inventory(ctx context.Context) (agentapi.Inventory, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return agentapi.Inventory{CellID: c.cellID, Containers: c.containers}, nil
+}
+
+func (c *fakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
+	p := agentapi.Plan{CellID: c.cellID, Steps: cellSteps, SSH: agentapi.SSHStatus{User: "investigator", Ready: c.sshReady}}
+	if !c.sshReady {
+		p.SSH.Problem = "user investigator not in bosh_sshers"
+	}
+	handles := map[string]bool{}
+	apps := map[string]bool{}
+	for _, h := range k.Handles {
+		handles[h] = true
+	}
+	for _, a := range k.AppGUIDs {
+		apps[a] = true
+	}
+	matched := map[string]bool{}
+	for _, ct := range c.containers {
+		if handles[ct.Handle] || apps[ct.AppGUID] || (k.Suspects && ct.Suspect) {
+			p.Keep = append(p.Keep, ct)
+			matched[ct.Handle], matched[ct.AppGUID] = true, true
+		} else {
+			p.Prune = append(p.Prune, ct)
+		}
+	}
+	for _, h := range k.Handles {
+		if !matched[h] {
+			return p, fmt.Errorf("keep handle %q matches no container: %w", h, agentapi.ErrRefused)
+		}
+	}
+	return p, nil
+}
+
+func (c *fakeCell) Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.plan(req.Keep)
+}
+
+func (c *fakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sequesterCalls++
+	if c.status.OperationID != "" && c.status.OperationID != req.OperationID {
+		return c.status, fmt.Errorf("operation %s owns the cell: %w", c.status.OperationID, agentapi.ErrConflict)
+	}
+	if c.status.Phase == agentapi.PhaseRunning || c.status.Phase == agentapi.PhaseDone {
+		return c.status, nil
+	}
+	p, err := c.plan(req.Keep)
+	if err != nil {
+		return c.status, err
+	}
+	if c.status.OperationID == "" {
+		c.status.Steps = nil
+		for _, s := range cellSteps {
+			c.status.Steps = append(c.status.Steps, agentapi.Step{Name: s, State: agentapi.StepPending})
+		}
+	}
+	c.status.OperationID, c.status.Phase, c.status.Error = req.OperationID, agentapi.PhaseRunning, ""
+	go c.run(p)
+	return c.status, nil
+}
+
+// run resumes from the first step not done, as the agent's journal does.
+func (c *fakeCell) run(p agentapi.Plan) {
+	for i := range cellSteps {
+		c.mu.Lock()
+		st := &c.status.Steps[i]
+		if st.State == agentapi.StepDone {
+			c.mu.Unlock()
+			continue
+		}
+		now := time.Now()
+		st.State, st.StartedAt = agentapi.StepRunning, &now
+		if c.failAt == st.Name {
+			c.failAt = ""
+			st.State, st.Error = agentapi.StepFailed, "injected failure"
+			c.status.Phase, c.status.Error = agentapi.PhaseFailed, st.Name+": injected failure"
+			c.mu.Unlock()
+			return
+		}
+		switch st.Name {
+		case agentapi.StepPruneContainers:
+			c.status.Kept, c.status.Pruned = nil, nil
+			for _, ct := range p.Keep {
+				c.status.Kept = append(c.status.Kept, ct.Handle)
+			}
+			for _, ct := range p.Prune {
+				c.status.Pruned = append(c.status.Pruned, ct.Handle)
+			}
+			c.containers = p.Keep
+		case agentapi.StepCaptureEvidence:
+			c.status.Evidence = "/var/vcap/data/sequester/evidence/" + c.status.OperationID + ".tar.gz"
+		case agentapi.StepCheckSSH:
+			c.status.SSH = agentapi.SSHStatus{User: "investigator", Ready: true, InSSHers: true, Keys: 1, Listening: true}
+		case agentapi.StepStopBoshAgent:
+			if c.stopBoshAgent != nil {
+				c.stopBoshAgent()
+			}
+		}
+		done := time.Now()
+		st.State, st.FinishedAt = agentapi.StepDone, &done
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	c.status.Phase = agentapi.PhaseDone
+	c.mu.Unlock()
+}
+
+func (c *fakeCell) Status(ctx context.Context) (agentapi.Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.status
+	st.Steps = append([]agentapi.Step(nil), c.status.Steps...)
+	st.UpdatedAt = time.Now()
+	return st, nil
+}
+
+// agentFleet runs one real mTLS agent server per cell IP on loopback and
+// dials them by the IP the director reports.
+type agentFleet struct {
+	t         *testing.T
+	mu        sync.Mutex
+	clientTLS *tls.Config
+	serverTLS *tls.Config
+	servers   map[string]*agentapi.Server
+	cells     map[string]*fakeCell
+	down      map[string]bool
+}
+
+func newAgentFleet(t *testing.T) *agentFleet {
+	ca, caFile := agentapitest.NewCA(t, "agents")
+	server := ca.Issue(t, "sequester-agent")
+	client := ca.Issue(t, "sequester-errand")
+	serverTLS, err := agentapi.ServerTLSConfig(caFile, server.CertFile, server.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientTLS, err := agentapi.ClientTLSConfig(caFile, client.CertFile, client.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &agentFleet{t: t, clientTLS: clientTLS, serverTLS: serverTLS,
+		servers: map[string]*agentapi.Server{}, cells: map[string]*fakeCell{}, down: map[string]bool{}}
+}
+
+// add starts the agent of the cell with the given IP and cell id.
+func (f *agentFleet) add(ip, cellID string) *fakeCell {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cell := newFakeCell(cellID)
+	srv, err := agentapi.Listen(lager.NewLogger("agent"), "127.0.0.1:0", f.serverTLS, cell)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	go srv.Serve()
+	f.t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	f.servers[ip], f.cells[ip] = srv, cell
+	return cell
+}
+
+// setDown makes the agent at ip unreachable (connection refused) or back.
+func (f *agentFleet) setDown(ip string, down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down[ip] = down
+}
+
+func (f *agentFleet) dialer() director.AgentDialer {
+	return func(ip string) director.Agent {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		srv, ok := f.servers[ip]
+		if !ok || f.down[ip] {
+			// A closed loopback port: connection refused, as for a cell
+			// whose agent is not running.
+			return agentapi.NewClient("https://127.0.0.1:1", f.clientTLS)
+		}
+		return agentapi.NewClient("https://"+srv.Addr(), f.clientTLS)
+	}
+}

@@ -1,0 +1,571 @@
+package director_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+)
+
+// The operator's cloud configs, with comments that must survive our edit:
+// the cells' network lives in a named config of its own.
+const defaultCloudConfig = `# Platform cloud config (kept in git; keep comments)
+azs:
+- name: z1
+vm_types:
+- name: default
+compilation:
+  workers: 1
+  network: default
+  az: z1
+  vm_type: default
+networks:
+- name: default
+  type: manual
+  subnets:
+  - range: 10.0.0.0/24
+    gateway: 10.0.0.1
+    az: z1
+`
+
+const cellsCloudConfig = `# Diego cells' network (owned by the Diego team)
+networks:
+- name: cells
+  type: manual
+  subnets:
+  - range: 10.0.16.0/24   # cells only
+    gateway: 10.0.16.1
+    az: z1
+    reserved: [10.0.16.1 - 10.0.16.9]
+    static: [10.0.16.200 - 10.0.16.210]
+`
+
+const cfManifest = `name: cf
+releases: []
+stemcells:
+- alias: default
+  os: ubuntu-jammy
+  version: latest
+update:
+  canaries: 1
+  max_in_flight: 1
+  canary_watch_time: 1000
+  update_watch_time: 1000
+instance_groups:
+- name: diego-cell
+  instances: 3
+  azs: [z1]
+  vm_type: default
+  stemcell: default
+  networks:
+  - name: cells
+  jobs:
+  - name: rep
+    release: diego
+- name: api
+  instances: 1
+  azs: [z1]
+  vm_type: default
+  stemcell: default
+  networks:
+  - name: default
+  jobs:
+  - name: cloud_controller_ng
+    release: capi
+`
+
+// lab is one simulated director with a deployed "cf" and a real agent
+// server per cell.
+type lab struct {
+	t        *testing.T
+	sim      *directorsim.Simulator
+	fleet    *agentFleet
+	conn     *director.Connection
+	cells    map[string]*fakeCell // by instance id
+	before   map[string]directorsim.Instance
+	started  time.Time
+	prior    bool // global resurrection paused before
+	opts     director.Options
+	dirWrap  func(boshdir.Director) boshdir.Director
+	logger   lager.Logger
+	stopHook func(id string)
+}
+
+// newLab starts the simulator with a health monitor that ticks on its own
+// and keeps the resurrection rules it read for rulesInterval, like the real
+// one (60 s, scaled down); the flow waits rulesInterval*2 for the re-read.
+func newLab(t *testing.T, rulesInterval time.Duration) *lab {
+	t.Helper()
+	sim, err := directorsim.New(directorsim.Options{
+		HMInterval:                5 * time.Millisecond,
+		ResurrectionRulesInterval: rulesInterval,
+		LockWait:                  200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	if _, err := sim.SetCloudConfig("default", defaultCloudConfig); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Deploy(cfManifest); err != nil {
+		t.Fatal(err)
+	}
+	l := &lab{t: t, sim: sim, fleet: newAgentFleet(t), cells: map[string]*fakeCell{}, logger: lager.NewLogger("test")}
+	l.opts.ResurrectionWait = 2 * rulesInterval
+	for _, in := range sim.Instances("cf") {
+		if in.Group != "diego-cell" {
+			continue
+		}
+		in := in
+		cell := l.fleet.add(in.IPs["cells"], in.ID)
+		cell.stopBoshAgent = func() {
+			if err := sim.SetInstanceAgentResponsive("cf", in.Group, in.ID, false); err != nil {
+				t.Errorf("stop agent: %v", err)
+			}
+			if l.stopHook != nil {
+				l.stopHook(in.ID)
+			}
+		}
+		l.cells[in.ID] = cell
+	}
+	client, secret := sim.ClientCredentials()
+	l.conn, err = director.Connect(director.ConnectOptions{URL: sim.URL(), CACert: string(sim.CACertPEM()), Client: client, ClientSecret: secret}, l.logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.snapshot()
+	return l
+}
+
+// snapshot remembers every instance before the sequestration.
+func (l *lab) snapshot() {
+	l.before = map[string]directorsim.Instance{}
+	for _, in := range l.sim.Instances("cf") {
+		l.before[in.ID] = in
+	}
+	l.started = time.Now()
+	l.prior = l.sim.ResurrectionPaused()
+}
+
+// target is the first diego-cell.
+func (l *lab) target() directorsim.Instance {
+	for _, in := range l.sim.Instances("cf") {
+		if in.Group == "diego-cell" && in.Index == 0 {
+			return l.before[in.ID]
+		}
+	}
+	l.t.Fatal("no diego-cell/0")
+	return directorsim.Instance{}
+}
+
+func (l *lab) flow(instance string, keep agentapi.Keep) *director.Flow {
+	return l.flowIn("cf", instance, keep)
+}
+
+func (l *lab) flowIn(dep, instance string, keep agentapi.Keep) *director.Flow {
+	var dir boshdir.Director = l.conn.Director
+	if l.dirWrap != nil {
+		dir = l.dirWrap(dir)
+	}
+	opts := l.opts
+	opts.Deployment, opts.Instance, opts.Keep = dep, instance, keep
+	opts.PollInterval = 5 * time.Millisecond
+	if opts.UnresponsiveTimeout == 0 {
+		opts.UnresponsiveTimeout = 5 * time.Second
+	}
+	if opts.CellTimeout == 0 {
+		opts.CellTimeout = 5 * time.Second
+	}
+	opts.RequestedBy, opts.Reason, opts.CaseID = "test", "stuck D-state processes", "INC-1"
+	return &director.Flow{
+		Dir: dir, Raw: l.conn.Raw, Agents: l.fleet.dialer(), Logger: l.logger, Opts: opts,
+		Store: record.NewStore(dir, "", l.logger),
+	}
+}
+
+func keepSuspects() agentapi.Keep { return agentapi.Keep{Suspects: true} }
+
+// checkInvariants are the safety properties every run, failed or not,
+// must keep.
+func (l *lab) checkInvariants(targetID string) {
+	t := l.t
+	t.Helper()
+	old := l.before[targetID]
+	oldIP := old.IPs["cells"]
+	cfgs, err := l.conn.Director.ListConfigs(1, boshdir.ConfigsFilter{Type: "cloud", Name: "diego"})
+	if err != nil || len(cfgs) != 1 {
+		t.Fatalf("cloud config diego: %v %v", cfgs, err)
+	}
+	if n := strings.Count(cfgs[0].Content, oldIP); n > 1 {
+		t.Errorf("old IP %s appears %d times in the cloud config:\n%s", oldIP, n, cfgs[0].Content)
+	}
+	if !strings.Contains(cfgs[0].Content, "# Diego cells' network (owned by the Diego team)") || !strings.Contains(cfgs[0].Content, "# cells only") {
+		t.Errorf("the operator's comments were lost:\n%s", cfgs[0].Content)
+	}
+	newVMs := 0
+	for _, vm := range l.sim.InstanceVMs("cf", targetID) {
+		if vm.CID != old.VMCID && vm.CreatedAt.After(l.started) {
+			newVMs++
+		}
+	}
+	if newVMs > 1 {
+		t.Errorf("%d new VMs for the target; want at most one", newVMs)
+	}
+	for _, in := range l.sim.Instances("cf") {
+		if in.ID == targetID {
+			continue
+		}
+		if b := l.before[in.ID]; b.VMCID != in.VMCID {
+			t.Errorf("another instance %s/%s changed VM: %s -> %s", in.Group, in.ID, b.VMCID, in.VMCID)
+		}
+	}
+	alive := false
+	for _, vm := range l.sim.IaaSVMs() {
+		alive = alive || vm.CID == old.VMCID
+	}
+	if !alive {
+		t.Errorf("the sequestered VM %s was destroyed", old.VMCID)
+	}
+	for _, ev := range l.sim.IPHistory() {
+		if ev.IP == oldIP && ev.Action == "allocated" && ev.Time.After(l.started) {
+			t.Errorf("old IP %s handed out again (to %s, task %d) while the old VM lives", oldIP, ev.InstanceID, ev.TaskID)
+		}
+	}
+}
+
+// checkResurrection: back to its prior value unless the record says the
+// run stopped inside the unsafe window.
+func (l *lab) checkResurrection(targetID string, wantPaused bool) {
+	t := l.t
+	t.Helper()
+	l.sim.ReloadResurrectionRules()
+	if got := l.sim.ResurrectionPaused(); got != l.prior && !wantPaused {
+		t.Errorf("global resurrection paused = %v; want the prior %v", got, l.prior)
+	}
+	enabled := l.sim.ResurrectionEnabled("cf", "diego-cell")
+	if wantPaused && enabled {
+		t.Errorf("resurrection of diego-cell is enabled; want it paused (unsafe window)")
+	}
+	if !wantPaused && enabled == l.prior {
+		t.Errorf("resurrection of diego-cell enabled = %v; want %v (prior)", enabled, !l.prior)
+	}
+}
+
+func TestSequestrationEndToEnd(t *testing.T) {
+	// Rules kept long enough that skipping the wait for the re-read would
+	// let the health monitor destroy the sequestered VM.
+	l := newLab(t, 250*time.Millisecond)
+	tgt := l.target()
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(context.Background())
+	if err != nil {
+		t.Fatalf("run: %v\nreport: %+v", err, rep)
+	}
+	after, _ := l.sim.Instance("cf", "diego-cell", tgt.ID)
+	if rep.State != record.StateComplete || rep.OldIP != tgt.IPs["cells"] || rep.VMCID != tgt.VMCID {
+		t.Fatalf("report = %+v", rep)
+	}
+	if rep.NewIP == "" || rep.NewIP == rep.OldIP || rep.NewIP != after.IPs["cells"] || rep.NewVMCID != after.VMCID {
+		t.Fatalf("new IP %s / VM %s; director has %v / %s", rep.NewIP, rep.NewVMCID, after.IPs, after.VMCID)
+	}
+	if strings.Join(rep.Kept, ",") != "h-suspect" || len(rep.Pruned) != 2 || rep.SSH == nil || !rep.SSH.Ready || rep.Evidence.Cell == "" {
+		t.Fatalf("cell outcome: kept %v pruned %v ssh %+v evidence %q", rep.Kept, rep.Pruned, rep.SSH, rep.Evidence.Cell)
+	}
+	for _, s := range rep.Steps {
+		if s.State != record.StepDone || s.StartedAt == nil || s.FinishedAt == nil {
+			t.Errorf("step %s: %+v", s.Name, s)
+		}
+	}
+	l.checkInvariants(tgt.ID)
+	l.checkResurrection(tgt.ID, false)
+	cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+	if err != nil || !strings.Contains(cfg.Content, "reserved: [10.0.16.1 - 10.0.16.9, "+tgt.IPs["cells"]+"]") {
+		t.Fatalf("cloud config after: %v\n%s", err, cfg.Content)
+	}
+	if strings.Count(cfg.Content, "\n") != strings.Count(cellsCloudConfig, "\n") {
+		t.Fatalf("the cloud config gained or lost lines:\n%s", cfg.Content)
+	}
+	// A second run of the same command refuses: the cell is sequestered.
+	_, err = l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(context.Background())
+	if !director.IsRefusal(err) || !strings.Contains(err.Error(), "is already sequestered") {
+		t.Fatalf("second run err = %v; want already sequestered", err)
+	}
+	// Release deletes the old VM, then the reserved entry.
+	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger, Agents: l.fleet.dialer()}
+	list, err := adm.List(context.Background(), "cf")
+	if err != nil || len(list) != 1 || list[0].Reserved == nil || !*list[0].Reserved || len(list[0].Drift) != 0 || list[0].OldVM != "alive" {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	rel, err := adm.Release(context.Background(), "cf", tgt.IPs["cells"])
+	if err != nil || rel.State != record.StateReleased {
+		t.Fatalf("release = %+v, %v", rel, err)
+	}
+	for _, vm := range l.sim.IaaSVMs() {
+		if vm.CID == tgt.VMCID {
+			t.Fatalf("old VM %s still exists after release", tgt.VMCID)
+		}
+	}
+	cfg, _ = l.conn.Director.LatestConfig("cloud", "diego")
+	if cfg.Content != cellsCloudConfig {
+		t.Fatalf("cloud config after release differs from the operator's:\n%s", cfg.Content)
+	}
+}
+
+// concurrentWriter plays another writer of configs: before the nth
+// UpdateConfig of a type it writes a newer version itself, so the director
+// answers our conditional write with a real 412.
+type concurrentWriter struct {
+	boshdir.Director
+	mu     sync.Mutex
+	typ    string
+	nth    int
+	seen   int
+	before func()
+}
+
+func (c *concurrentWriter) UpdateConfig(typ, name, expected string, content []byte) (boshdir.Config, error) {
+	c.mu.Lock()
+	if typ == c.typ {
+		c.seen++
+		if c.seen == c.nth && c.before != nil {
+			c.before()
+		}
+	}
+	c.mu.Unlock()
+	return c.Director.UpdateConfig(typ, name, expected, content)
+}
+
+func (c *concurrentWriter) WithContext(id string) boshdir.Director {
+	return &concurrentWriter{Director: c.Director.WithContext(id), typ: c.typ}
+}
+
+const staticManifest = `name: static
+releases: []
+stemcells:
+- alias: default
+  os: ubuntu-jammy
+  version: latest
+update:
+  canaries: 1
+  max_in_flight: 1
+  canary_watch_time: 1000
+  update_watch_time: 1000
+instance_groups:
+- name: diego-cell
+  instances: 2
+  azs: [z1]
+  vm_type: default
+  stemcell: default
+  networks:
+  - name: cells
+    static_ips: [10.0.16.200, 10.0.16.201]
+  jobs:
+  - name: rep
+    release: diego
+`
+
+func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		// setup prepares the lab and returns the deployment, instance and
+		// keep list to ask for.
+		setup func(l *lab) (dep, inst string, keep agentapi.Keep)
+		want  func(l *lab) string // the exact error, or a prefix ending in "..."
+	}{
+		{
+			name:  "an unknown deployment",
+			setup: func(l *lab) (string, string, agentapi.Keep) { return "nope", "diego-cell/" + l.target().ID, keepSuspects() },
+			want:  func(l *lab) string { return `deployment "nope" not found` },
+		},
+		{
+			name:  "an unknown instance",
+			setup: func(l *lab) (string, string, agentapi.Keep) { return "cf", "diego-cell/does-not-exist", keepSuspects() },
+			want:  func(l *lab) string { return `instance diego-cell/does-not-exist not found in deployment "cf"` },
+		},
+		{
+			name: "a static IP",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				if _, err := l.sim.Deploy(staticManifest); err != nil {
+					l.t.Fatal(err)
+				}
+				in, _ := l.sim.Instance("static", "diego-cell", "0")
+				l.fleet.add(in.IPs["cells"], in.ID)
+				return "static", "diego-cell/" + in.ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				in, _ := l.sim.Instance("static", "diego-cell", "0")
+				return "10.0.16.200 of diego-cell/" + in.ID + " is a static IP in the manifest: IP is a static IP of its subnet"
+			},
+		},
+		{
+			name: "an unreachable agent",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				l.fleet.setDown(l.target().IPs["cells"], true)
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				return "sequester-agent on diego-cell/" + l.target().ID + " (" + l.target().IPs["cells"] + ") unreachable: ..."
+			},
+		},
+		{
+			name: "a keep handle that matches nothing",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				return "cf", "diego-cell/" + l.target().ID, agentapi.Keep{Handles: []string{"no-such-handle"}}
+			},
+			want: func(l *lab) string {
+				return "sequester-agent on diego-cell/" + l.target().ID + " (" + l.target().IPs["cells"] + `) refused the plan: sequester-agent answered 422: keep handle "no-such-handle" matches no container: refused`
+			},
+		},
+		{
+			name: "a VM that is not running",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				if err := l.sim.SetInstanceAgentResponsive("cf", "diego-cell", l.target().ID, false); err != nil {
+					l.t.Fatal(err)
+				}
+				l.sim.SetResurrectionPaused(true) // or the HM would recreate it
+				l.prior = true
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				return "VM of diego-cell/" + l.target().ID + ` is not running (job_state "unresponsive agent")`
+			},
+		},
+		{
+			name: "pending changes",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				if _, err := l.sim.SetCloudConfig("default", defaultCloudConfig+"vm_extensions:\n- name: new\n"); err != nil {
+					l.t.Fatal(err)
+				}
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string { return `deployment "cf" has pending changes (...` },
+		},
+		{
+			name: "a task in flight",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				// A deploy an operator started; vms listings are not
+				// "important" tasks and never block (verbose=1, as bosh tasks).
+				l.sim.SetTaskDelay(400 * time.Millisecond)
+				go l.sim.Deploy(cfManifest)
+				for i := 0; i < 200; i++ {
+					if tasks, _ := l.conn.Director.CurrentTasks(boshdir.TasksFilter{Deployment: "cf"}); len(tasks) > 0 {
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string { return `deployment "cf" has tasks in flight: ...` },
+		},
+		{
+			name: "another instance with an unresponsive agent",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				other, _ := l.sim.Instance("cf", "diego-cell", "1")
+				if err := l.sim.SetInstanceAgentResponsive("cf", "diego-cell", other.ID, false); err != nil {
+					l.t.Fatal(err)
+				}
+				l.sim.SetResurrectionPaused(true)
+				l.prior = true
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				other, _ := l.sim.Instance("cf", "diego-cell", "1")
+				return `other instances of deployment "cf" have unresponsive agents: diego-cell/` + other.ID + "; the redeploy would fail binding them"
+			},
+		},
+		{
+			name: "max_sequestered reached",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				other, _ := l.sim.Instance("cf", "diego-cell", "2")
+				store := record.NewStore(l.conn.Director, "", l.logger)
+				if _, err := store.Create(record.Record{Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: other.ID, State: record.StateComplete}); err != nil {
+					l.t.Fatal(err)
+				}
+				l.opts.MaxSequestered = 1
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				other, _ := l.sim.Instance("cf", "diego-cell", "2")
+				return "already 1 cells sequestered (max_sequestered 1): cf:diego-cell/" + other.ID + "; release one first"
+			},
+		},
+		{
+			name: "the last instance of its group",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				api, _ := l.sim.Instance("cf", "api", "0")
+				return "cf", "api/" + api.ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				api, _ := l.sim.Instance("cf", "api", "0")
+				return "api/" + api.ID + " is the last running instance of instance group api"
+			},
+		},
+		{
+			name: "investigator SSH not ready",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				l.cells[l.target().ID].sshReady = false
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				return "investigator SSH on diego-cell/" + l.target().ID + " is not ready (user investigator not in bosh_sshers); fix it or allow_without_ssh"
+			},
+		},
+		{
+			name:  "an instance that is not GROUP/ID",
+			setup: func(l *lab) (string, string, agentapi.Keep) { return "cf", "diego-cell", keepSuspects() },
+			want:  func(l *lab) string { return `instance "diego-cell" is not GROUP/ID` },
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			dep, inst, keep := tc.setup(l)
+			l.sim.ResetStats()
+			_, err := l.flowIn(dep, inst, keep).Run(withDeadline(t))
+			want := tc.want(l)
+			switch {
+			case err == nil:
+				t.Fatalf("run succeeded; want %q", want)
+			case !director.IsRefusal(err):
+				t.Fatalf("err = %v; want a refusal", err)
+			case strings.HasSuffix(want, "..."):
+				if !strings.HasPrefix(err.Error(), strings.TrimSuffix(want, "...")) {
+					t.Fatalf("err = %q\nwant  %q", err, want)
+				}
+			case err.Error() != want:
+				t.Fatalf("err = %q\nwant  %q", err, want)
+			}
+			if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection") + l.sim.RequestCount("DELETE", "/configs"); n != 0 {
+				t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
+			}
+			for kind, n := range l.sim.TaskCounts() {
+				if kind != directorsim.KindVMs && n > 0 {
+					t.Fatalf("%d %s tasks; a refusal starts none", n, kind)
+				}
+			}
+			for _, c := range l.cells {
+				if c.sequesterCalls != 0 {
+					t.Fatalf("the agent was asked to sequester")
+				}
+			}
+		})
+	}
+}
+
+func withDeadline(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
