@@ -385,9 +385,11 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		want  func(l *lab) string // the exact error, or a prefix ending in "..."
 	}{
 		{
-			name:  "an unknown deployment",
-			setup: func(l *lab) (string, string, agentapi.Keep) { return "nope", "diego-cell/" + l.target().ID, keepSuspects() },
-			want:  func(l *lab) string { return `deployment "nope" not found` },
+			name: "an unknown deployment",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				return "nope", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string { return `deployment "nope" not found` },
 		},
 		{
 			name:  "an unknown instance",
