@@ -223,15 +223,36 @@ func (f *agentFleet) setDown(ip string, down bool) {
 }
 
 func (f *agentFleet) dialer() director.AgentDialer {
-	return func(ip string) director.Agent {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		srv, ok := f.servers[ip]
-		if !ok || f.down[ip] {
-			// A closed loopback port: connection refused, as for a cell
-			// whose agent is not running.
-			return agentapi.NewClient("https://127.0.0.1:1", f.clientTLS)
-		}
-		return agentapi.NewClient("https://"+srv.Addr(), f.clientTLS)
+	return func(ip string) director.Agent { return &fleetAgent{f: f, ip: ip} }
+}
+
+// fleetAgent picks the server at every call, so an agent can go away and
+// come back under a client the flow already holds.
+type fleetAgent struct {
+	f  *agentFleet
+	ip string
+}
+
+func (a *fleetAgent) client() *agentapi.Client {
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	srv, ok := a.f.servers[a.ip]
+	if !ok || a.f.down[a.ip] {
+		// A closed loopback port: connection refused, as for a cell
+		// whose agent is not running.
+		return agentapi.NewClient("https://127.0.0.1:1", a.f.clientTLS)
 	}
+	return agentapi.NewClient("https://"+srv.Addr(), a.f.clientTLS)
+}
+
+func (a *fleetAgent) Plan(ctx context.Context, r agentapi.SequesterRequest) (agentapi.Plan, error) {
+	return a.client().Plan(ctx, r)
+}
+
+func (a *fleetAgent) Sequester(ctx context.Context, r agentapi.SequesterRequest) (agentapi.Status, error) {
+	return a.client().Sequester(ctx, r)
+}
+
+func (a *fleetAgent) Status(ctx context.Context) (agentapi.Status, error) {
+	return a.client().Status(ctx)
 }

@@ -167,7 +167,7 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		{StepVerify, f.verify},
 	}
 	for _, s := range steps {
-		if f.rec.Done(s.name) {
+		if f.rec.Done(s.name) && !f.redo(s.name) {
 			logger.Info("step-already-done", lager.Data{"step": s.name})
 			continue
 		}
@@ -197,6 +197,13 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	}
 	logger.Info("finished", lager.Data{"old_ip": f.rec.OldIP, "new_ip": f.rec.NewIP, "record_id": f.rec.ID})
 	return NewReport(f.rec), nil
+}
+
+// redo: a done pause must run again when an earlier failure restored
+// resurrection before the replacement existed; skipping it would stop the
+// BOSH agent with resurrection on.
+func (f *Flow) redo(step string) bool {
+	return step == StepPauseResurrection && f.rec.Resurrection.RestoredAt != nil && !f.rec.Done(StepRedeploy)
 }
 
 // save applies change to the stored record (merging with concurrent

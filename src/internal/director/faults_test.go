@@ -1,0 +1,443 @@
+package director_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+)
+
+var idSegment = regexp.MustCompile(`^[0-9]+$`)
+
+// endpointPattern turns a request path into the FailRequest pattern of its
+// endpoint: /tasks/12/output -> /tasks/*/output, /deployments/cf/vms ->
+// /deployments/*/vms.
+func endpointPattern(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for i, s := range segs {
+		if (segs[0] == "deployments" && i == 1) || idSegment.MatchString(s) || (segs[0] == "vms" && i == 1) {
+			segs[i] = "*"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// cleanRunProfile runs one sequestration and returns how many requests each
+// endpoint got and which task kinds ran.
+func cleanRunProfile(t *testing.T) (map[string]int, map[string]int) {
+	l := newLab(t, 30*time.Millisecond)
+	l.sim.ResetStats()
+	if _, err := l.flow("diego-cell/"+l.target().ID, keepSuspects()).Run(withDeadline(t)); err != nil {
+		t.Fatalf("clean run: %v", err)
+	}
+	counts := map[string]int{}
+	for _, r := range l.sim.Requests() {
+		counts[r.Method+" "+endpointPattern(r.Path)]++
+	}
+	return counts, l.sim.TaskCounts()
+}
+
+// samples picks which occurrences of an endpoint to fail: all of few,
+// the first ones, the middle and the last ones of many.
+func samples(n int) []int {
+	if n <= 5 {
+		out := []int{}
+		for i := 1; i <= n; i++ {
+			out = append(out, i)
+		}
+		return out
+	}
+	return []int{1, 2, n / 2, n - 1, n}
+}
+
+// failedRunOutcome checks what a failed first run must leave: the safety
+// invariants, and resurrection back to its prior value unless the record
+// says the run stopped inside the unsafe window (then paused, and the
+// report says so).
+func (l *lab) failedRunOutcome(targetID string, rep *director.Report, err error) {
+	t := l.t
+	t.Helper()
+	l.checkInvariants(targetID)
+	if director.IsRefusal(err) {
+		// Refused: nothing changed, so no record and nothing paused.
+		if _, _, gerr := record.NewStore(l.conn.Director, "", l.logger).Get("cf", targetID); !errors.Is(gerr, record.ErrNotFound) {
+			t.Errorf("refused run left a record (%v)", gerr)
+		}
+		l.checkResurrection(targetID, false)
+		return
+	}
+	r, _, gerr := record.NewStore(l.conn.Director, "", l.logger).Get("cf", targetID)
+	if errors.Is(gerr, record.ErrNotFound) {
+		// The record could not be created: nothing was done either.
+		if !strings.Contains(err.Error(), "sequestration record") {
+			t.Errorf("no record, but the failure is not the record's: %v", err)
+		}
+		l.checkResurrection(targetID, false)
+		return
+	}
+	if gerr != nil {
+		t.Fatalf("failed run left no readable record: %v", gerr)
+	}
+	inWindow := r.Step(director.StepCellSide).StartedAt != nil && !r.Done(director.StepRedeploy) && r.BoshAgent != director.BoshAgentRunning &&
+		!(r.NewVMCID != "" && r.NewIP != r.OldIP)
+	if inWindow {
+		in, _ := l.sim.Instance("cf", "diego-cell", targetID)
+		// The replacement may exist although the record missed it (a
+		// failure between the deploy and the record write): then restoring
+		// was right.
+		if in.VMCID != "" && in.VMCID != l.before[targetID].VMCID && in.IPs["cells"] != l.before[targetID].IPs["cells"] {
+			inWindow = false
+		}
+	}
+	if rep != nil && r.Resurrection.Mode != "" {
+		warned := false
+		for _, w := range rep.Warnings {
+			warned = warned || strings.HasPrefix(w, "resurrection left paused")
+		}
+		if inWindow != warned {
+			t.Errorf("in unsafe window %v but report warns %v: %v", inWindow, warned, rep.Warnings)
+		}
+	}
+	if r.Resurrection.Mode == "" {
+		inWindow = false
+	}
+	l.checkResurrection(targetID, inWindow)
+}
+
+// rerunCompletes is the other half of every fault: the same command again
+// finishes the job.
+func (l *lab) rerunCompletes(targetID string) {
+	t := l.t
+	t.Helper()
+	l.dirWrap = nil
+	rep, err := l.flow("diego-cell/"+targetID, keepSuspects()).Run(withDeadline(t))
+	if err != nil {
+		t.Fatalf("re-run: %v (report %+v)", err, rep)
+	}
+	if rep.State != record.StateComplete || rep.NewIP == "" || rep.NewIP == rep.OldIP {
+		t.Fatalf("re-run report: %+v", rep)
+	}
+	l.checkInvariants(targetID)
+	l.checkResurrection(targetID, false)
+}
+
+func TestEveryDirectorEndpointFailingOnceLeavesAResumableSafeState(t *testing.T) {
+	counts, _ := cleanRunProfile(t)
+	var endpoints []string
+	for k := range counts {
+		endpoints = append(endpoints, k)
+	}
+	sort.Strings(endpoints)
+	for _, ep := range endpoints {
+		method, pattern, _ := strings.Cut(ep, " ")
+		if pattern == "/info" {
+			continue // answered before authentication: Connect, not the flow
+		}
+		for _, nth := range samples(counts[ep]) {
+			t.Run(fmt.Sprintf("%s %s #%d of %d", method, pattern, nth, counts[ep]), func(t *testing.T) {
+				l := newLab(t, 30*time.Millisecond)
+				tgt := l.target()
+				l.sim.FailRequest(method, pattern, nth)
+				rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+				if err == nil {
+					// A read retried by bosh-cli or a step that re-checks
+					// may absorb the fault; the run must then be complete.
+					if rep.State != record.StateComplete {
+						t.Fatalf("no error but state %s", rep.State)
+					}
+					l.checkInvariants(tgt.ID)
+					l.checkResurrection(tgt.ID, false)
+					return
+				}
+				l.failedRunOutcome(tgt.ID, rep, err)
+				l.rerunCompletes(tgt.ID)
+			})
+		}
+	}
+}
+
+func TestEveryTaskKindFailingOnceLeavesAResumableSafeState(t *testing.T) {
+	_, kinds := cleanRunProfile(t)
+	for _, kind := range []string{directorsim.KindVMs, directorsim.KindScan, directorsim.KindApplyResolutions, directorsim.KindUpdateDeployment} {
+		if kinds[kind] == 0 {
+			t.Fatalf("a clean run starts no %s task (%v)", kind, kinds)
+		}
+		t.Run(kind, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			tgt := l.target()
+			l.sim.FailNextTask(kind, "injected task failure")
+			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if err == nil {
+				t.Fatalf("a failed %s task went unnoticed: %+v", kind, rep)
+			}
+			l.failedRunOutcome(tgt.ID, rep, err)
+			l.rerunCompletes(tgt.ID)
+		})
+	}
+}
+
+func TestEveryCellStepFailingLeavesAResumableSafeState(t *testing.T) {
+	for _, step := range cellSteps {
+		t.Run(step, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			tgt := l.target()
+			l.cells[tgt.ID].failAt = step
+			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if err == nil || !strings.Contains(err.Error(), "injected failure") {
+				t.Fatalf("err = %v; want the cell side's failure", err)
+			}
+			// Failed before the BOSH agent stop: resurrection is restored
+			// at once. Failed at the stop itself: unknown, left paused.
+			l.failedRunOutcome(tgt.ID, rep, err)
+			l.rerunCompletes(tgt.ID)
+		})
+	}
+}
+
+func TestAgentUnreachableMidwayLeavesResurrectionPausedAndTheRerunFinishes(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	ip := tgt.IPs["cells"]
+	l.opts.CellTimeout = 300 * time.Millisecond
+	cell := l.cells[tgt.ID]
+	// The agent becomes unreachable once it stopped the BOSH agent: from
+	// the errand's side nothing says whether the cell side finished.
+	l.stopHook = func(string) { l.fleet.setDown(ip, true) }
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err == nil || !strings.Contains(err.Error(), "no answer before the timeout") {
+		t.Fatalf("err = %v", err)
+	}
+	if rep == nil || !rep.Resurrection.LeftPaused {
+		t.Fatalf("report: %+v; want resurrection left paused", rep)
+	}
+	l.failedRunOutcome(tgt.ID, rep, err)
+	l.stopHook = nil
+	l.fleet.setDown(ip, false)
+	l.rerunCompletes(tgt.ID)
+	if cell.sequesterCalls != 1 {
+		t.Fatalf("%d sequester requests; the re-run should find the operation done", cell.sequesterCalls)
+	}
+}
+
+func TestConcurrentConfigUpdatesAreMergedNotLost(t *testing.T) {
+	for _, tc := range []struct {
+		typ string
+		nth int
+	}{{"cloud", 1}, {record.DefaultType, 2}, {record.DefaultType, 5}, {record.DefaultType, 12}} {
+		t.Run(fmt.Sprintf("%s write #%d", tc.typ, tc.nth), func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			tgt := l.target()
+			note := "an operator's concurrent note"
+			cw := &concurrentWriter{typ: tc.typ, nth: tc.nth}
+			cw.before = func() {
+				if tc.typ == "cloud" {
+					cfg, _ := l.conn.Director.LatestConfig("cloud", "diego")
+					if _, err := l.sim.SetCloudConfig("diego", cfg.Content+"# "+note+"\n"); err != nil {
+						t.Error(err)
+					}
+					return
+				}
+				store := record.NewStore(l.conn.Director, "", l.logger)
+				if _, err := store.Update("cf", tgt.ID, func(r *record.Record) error {
+					r.Warnings = append(r.Warnings, note)
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+			l.dirWrap = func(d boshdir.Director) boshdir.Director { cw.Director = d; return cw }
+			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if cw.seen < tc.nth {
+				t.Fatalf("only %d %s writes; the race never happened", cw.seen, tc.typ)
+			}
+			l.checkInvariants(tgt.ID)
+			l.checkResurrection(tgt.ID, false)
+			if tc.typ == "cloud" {
+				cfg, _ := l.conn.Director.LatestConfig("cloud", "diego")
+				if !strings.Contains(cfg.Content, note) || !strings.Contains(cfg.Content, tgt.IPs["cells"]) {
+					t.Fatalf("cloud config lost an update:\n%s", cfg.Content)
+				}
+				return
+			}
+			found := false
+			for _, w := range rep.Warnings {
+				found = found || w == note
+			}
+			if !found {
+				t.Fatalf("the concurrent note was lost: %v", rep.Warnings)
+			}
+		})
+	}
+}
+
+// killSwitch stands for the errand process being killed: from call number
+// `at` on, every director call fails, so nothing more is written, not even
+// the failure.
+type killSwitch struct {
+	boshdir.Director
+	mu    sync.Mutex
+	calls int
+	at    int
+}
+
+var errKilled = errors.New("process killed")
+
+func (k *killSwitch) dead() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.calls++
+	return k.at > 0 && k.calls >= k.at
+}
+
+func (k *killSwitch) ListDeployments() ([]boshdir.DeploymentResp, error) {
+	if k.dead() {
+		return nil, errKilled
+	}
+	return k.Director.ListDeployments()
+}
+
+func (k *killSwitch) CurrentTasks(f boshdir.TasksFilter) ([]boshdir.Task, error) {
+	if k.dead() {
+		return nil, errKilled
+	}
+	return k.Director.CurrentTasks(f)
+}
+
+func (k *killSwitch) ListConfigs(n int, f boshdir.ConfigsFilter) ([]boshdir.Config, error) {
+	if k.dead() {
+		return nil, errKilled
+	}
+	return k.Director.ListConfigs(n, f)
+}
+
+func (k *killSwitch) LatestConfig(typ, name string) (boshdir.Config, error) {
+	if k.dead() {
+		return boshdir.Config{}, errKilled
+	}
+	return k.Director.LatestConfig(typ, name)
+}
+
+func (k *killSwitch) UpdateConfig(typ, name, id string, c []byte) (boshdir.Config, error) {
+	if k.dead() {
+		return boshdir.Config{}, errKilled
+	}
+	return k.Director.UpdateConfig(typ, name, id, c)
+}
+
+func (k *killSwitch) DeleteConfig(typ, name string) (bool, error) {
+	if k.dead() {
+		return false, errKilled
+	}
+	return k.Director.DeleteConfig(typ, name)
+}
+
+func (k *killSwitch) EnableResurrection(on bool) error {
+	if k.dead() {
+		return errKilled
+	}
+	return k.Director.EnableResurrection(on)
+}
+
+func (k *killSwitch) FindDeployment(name string) (boshdir.Deployment, error) {
+	d, err := k.Director.FindDeployment(name)
+	return &killedDeployment{Deployment: d, k: k}, err
+}
+
+type killedDeployment struct {
+	boshdir.Deployment
+	k *killSwitch
+}
+
+func (d *killedDeployment) Instances() ([]boshdir.Instance, error) {
+	if d.k.dead() {
+		return nil, errKilled
+	}
+	return d.Deployment.Instances()
+}
+
+func (d *killedDeployment) VMInfos() ([]boshdir.VMInfo, error) {
+	if d.k.dead() {
+		return nil, errKilled
+	}
+	return d.Deployment.VMInfos()
+}
+
+func (d *killedDeployment) Manifest() (string, error) {
+	if d.k.dead() {
+		return "", errKilled
+	}
+	return d.Deployment.Manifest()
+}
+
+func (d *killedDeployment) Diff(m []byte, r bool) (boshdir.DeploymentDiff, error) {
+	if d.k.dead() {
+		return boshdir.DeploymentDiff{}, errKilled
+	}
+	return d.Deployment.Diff(m, r)
+}
+
+func (d *killedDeployment) ScanForProblems() ([]boshdir.Problem, error) {
+	if d.k.dead() {
+		return nil, errKilled
+	}
+	return d.Deployment.ScanForProblems()
+}
+
+func (d *killedDeployment) ResolveProblems(a []boshdir.ProblemAnswer, o map[string]string) error {
+	if d.k.dead() {
+		return errKilled
+	}
+	return d.Deployment.ResolveProblems(a, o)
+}
+
+func (d *killedDeployment) Update(m []byte, o boshdir.UpdateOpts) error {
+	if d.k.dead() {
+		return errKilled
+	}
+	return d.Deployment.Update(m, o)
+}
+
+func TestAKilledRunIsResumedAtEveryPoint(t *testing.T) {
+	// Count the director calls of a clean run through the switch.
+	probe := newLab(t, 30*time.Millisecond)
+	ks := &killSwitch{}
+	probe.dirWrap = func(d boshdir.Director) boshdir.Director { ks.Director = d; return ks }
+	if _, err := probe.flow("diego-cell/"+probe.target().ID, keepSuspects()).Run(withDeadline(t)); err != nil {
+		t.Fatal(err)
+	}
+	total := ks.calls
+	for at := 2; at <= total; at += max(1, total/12) {
+		t.Run(fmt.Sprintf("killed at call %d of %d", at, total), func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			tgt := l.target()
+			ks := &killSwitch{at: at}
+			l.dirWrap = func(d boshdir.Director) boshdir.Director { ks.Director = d; return ks }
+			_, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if err == nil {
+				t.Fatalf("killed at %d but the run completed", at)
+			}
+			// The killed run's cell side may still be finishing in the
+			// background, as a real agent would; the re-run joins it.
+			l.checkInvariants(tgt.ID)
+			l.rerunCompletes(tgt.ID)
+		})
+	}
+}
+
+var _ = agentapi.PhaseDone
+var _ = context.Background
