@@ -327,6 +327,16 @@ func (s *Simulator) deployLocked(r *taskRun, name, text string, manifest *omap, 
 			}
 		}
 		p.expectsVM = p.ig.lifecycle != "errand" && p.state != "detached"
+		if inst.ignore && !p.isNew {
+			// an ignored instance is left exactly as it is
+			p.state, p.expectsVM = inst.state, inst.expectsVM
+			p.ips = map[string]string{}
+			for k, v := range inst.ips {
+				p.ips[k] = v
+			}
+			p.vmFP, p.specFP = inst.vmSpec, inst.spec
+			continue
+		}
 		p.ips = map[string]string{}
 		for _, n := range p.ig.networks {
 			net := spec.networks[n.name]

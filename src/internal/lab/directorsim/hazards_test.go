@@ -3,6 +3,7 @@ package directorsim_test
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -701,4 +702,168 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestDeployPinnedToADiffContextPlansWithThoseConfigs(t *testing.T) {
+	cases := []struct {
+		name      string
+		pinBefore bool
+		wantOldIP bool
+	}{
+		{name: "pinned to the configs seen before the reservation the VM comes back on the old IP", pinBefore: true, wantOldIP: true},
+		{name: "pinned to the configs with the reservation the VM gets a new IP", pinBefore: false, wantOldIP: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t, directorsim.Options{})
+			dep := cfDeployment(t, newDirector(t, sim))
+			target := cell(t, sim, "1")
+			oldIP := target.IPs["cells"]
+			before, err := dep.Diff([]byte(cfManifest), false)
+			mustOK(t, err)
+			mustOK(t, sim.SetInstanceAgentResponsive("cf", "diego-cell", "1", false))
+			probs, err := dep.ScanForProblems()
+			mustOK(t, err)
+			mustOK(t, dep.ResolveProblems([]boshdir.ProblemAnswer{{ProblemID: probs[0].ID, Resolution: resolution("delete_vm_reference")}}, nil))
+			mustSetCloudConfig(t, sim, "cells", withReserved(oldIP))
+			after, err := dep.Diff([]byte(cfManifest), false)
+			mustOK(t, err)
+			pin := after
+			if tc.pinBefore {
+				pin = before
+			}
+			mustOK(t, dep.Update([]byte(cfManifest), boshdir.UpdateOpts{Diff: pin}))
+			now := cell(t, sim, "1")
+			if got := now.IPs["cells"] == oldIP; got != tc.wantOldIP || now.VMCID == "" {
+				t.Fatalf("want old IP %v (old %s), got %+v", tc.wantOldIP, oldIP, now)
+			}
+			deploys := sim.RequestCount("POST", "/deployments")
+			if deploys != 1 {
+				t.Fatalf("want one POST /deployments, got %d", deploys)
+			}
+			mustContain(t, "deploy query", lastRequest(sim, "POST", "/deployments").Query, "context=")
+		})
+	}
+}
+
+func lastRequest(sim *directorsim.Simulator, method, path string) directorsim.Request {
+	var out directorsim.Request
+	for _, r := range sim.Requests() {
+		if r.Method == method && r.Path == path {
+			out = r
+		}
+	}
+	return out
+}
+
+const sequesterManifest = `
+name: sequester
+releases:
+- name: cell-sequestration
+  version: latest
+stemcells:
+- alias: default
+  os: ubuntu-jammy
+  version: latest
+update: {canaries: 1, max_in_flight: 1, canary_watch_time: 1000, update_watch_time: 1000}
+instance_groups:
+- name: sequester-cell
+  lifecycle: errand
+  instances: 1
+  azs: [z1]
+  vm_type: small
+  stemcell: default
+  networks:
+  - name: other
+  jobs:
+  - name: sequester-cell
+    release: cell-sequestration
+`
+
+func TestAnErrandLocksOnlyItsOwnDeployment(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	_, err := sim.Deploy(sequesterManifest)
+	mustOK(t, err)
+	dir := newDirector(t, sim)
+	seq, err := dir.FindDeployment("sequester")
+	mustOK(t, err)
+	errands, err := seq.Errands()
+	if err != nil || len(errands) != 1 || errands[0].Name != "sequester-cell" {
+		t.Fatalf("errands: %+v %v", errands, err)
+	}
+	sim.SetErrandDuration(time.Minute)
+	done := make(chan error, 1)
+	go func() {
+		res, err := seq.RunErrand("sequester-cell", false, false, nil)
+		if err == nil && (len(res) != 1 || res[0].ExitCode != 0) {
+			t.Errorf("errand result: %+v", res)
+		}
+		done <- err
+	}()
+	waitFor(t, "the errand to lock sequester", func() bool { _, ok := sim.LockHolder("sequester"); return ok })
+	if _, ok := sim.LockHolder("cf"); ok {
+		t.Fatal("cf must not be locked by sequester's errand")
+	}
+	if _, err := cfDeployment(t, dir).ScanForProblems(); err != nil {
+		t.Fatalf("scanning cf while sequester's errand runs: %v", err)
+	}
+	if ids := sim.Tick(); len(ids) != 0 {
+		t.Fatalf("nothing to resurrect: %v", ids)
+	}
+	sim.ReleaseErrands()
+	mustOK(t, <-done)
+}
+
+func TestHealthMonitorSkipsALockedDeployment(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	dir := newDirector(t, sim)
+	release := lockHolders[0].start(t, sim, dir)
+	waitLocked(t, sim)
+	mustOK(t, sim.SetInstanceAgentResponsive("cf", "diego-cell", "0", false))
+	if ids := sim.Tick(); len(ids) != 0 {
+		t.Fatalf("a locked deployment is skipped, got tasks %v", ids)
+	}
+	release()
+	if ids := sim.Tick(); len(ids) != 1 {
+		t.Fatalf("once unlocked the instance is resurrected, got %v", ids)
+	}
+}
+
+func TestHeartbeatsDriveResurrectionOnTheHealthMonitorsOwnTicks(t *testing.T) {
+	var current atomic.Pointer[directorsim.Simulator]
+	created := make(chan directorsim.VM, 64)
+	sim := newSim(t, directorsim.Options{
+		HMInterval:       50 * time.Millisecond,
+		HeartbeatTimeout: 200 * time.Millisecond,
+		OnVMCreated: func(vm directorsim.VM) {
+			// the lab starts a stand-in agent here; this one is pinned up
+			if s := current.Load(); s != nil {
+				s.SetAgentResponsive(vm.AgentID, true)
+			}
+			created <- vm
+		},
+	})
+	current.Store(sim)
+	target := cell(t, sim, "0")
+	for _, i := range sim.Instances("cf") {
+		if i.ID != target.ID {
+			sim.SetAgentResponsive(i.AgentID, true)
+		}
+	}
+	var vm directorsim.VM
+	for vm.InstanceID != target.ID || vm.CID == target.VMCID {
+		select {
+		case vm = <-created:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the silent agent's VM was never resurrected")
+		}
+	}
+	if vm.IPs[0] != target.IPs["cells"] {
+		t.Fatalf("resurrected on %v, want the old IP %s", vm.IPs, target.IPs["cells"])
+	}
+	for _, v := range sim.IaaSVMs() {
+		if v.CID == target.VMCID {
+			t.Fatal("the resurrector destroys the unresponsive VM")
+		}
+	}
 }

@@ -224,6 +224,9 @@ func toNode(v any) *yaml.Node {
 	}
 }
 
+// scalarText renders a scalar as Psych would: plain when it can be, single
+// quotes where a plain string would read as something else. yaml.v3 also
+// quotes YAML 1.1's y/n, which Psych leaves plain.
 func scalarText(v any) string {
 	if v == nil {
 		return ""
@@ -232,7 +235,19 @@ func scalarText(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return strings.TrimSuffix(string(out), "\n")
+	text := strings.TrimSuffix(string(out), "\n")
+	s, isString := v.(string)
+	if !isString || !strings.HasPrefix(text, `"`) {
+		return text
+	}
+	switch s {
+	case "y", "Y", "n", "N":
+		return s
+	}
+	if strings.ContainsAny(s, "'\\\n\t\"") {
+		return text
+	}
+	return "'" + s + "'"
 }
 
 // yamlLines renders v the way Ruby's Psych does for the director's diffs:
