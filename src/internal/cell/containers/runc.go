@@ -9,7 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 
@@ -188,53 +192,159 @@ func (r *Runc) List(ctx context.Context) ([]agentapi.Container, error) {
 	return out, nil
 }
 
-// Destroy force-deletes the container with runc, then removes its depot
-// directory and cgroups. leftovers names what only garden could clean.
+// Destroy kills the container, deletes it with runc, then removes its
+// depot directory and cgroups. leftovers names what only garden could
+// clean.
+//
+// `runc delete --force` on a running container sends SIGKILL and then
+// sleeps 100 ms before it looks again, so a prune of hundreds would mostly
+// wait. When the container has its own pid namespace and is not frozen,
+// Destroy kills its init itself (which takes the whole namespace down),
+// waits for that exit, and lets runc delete a stopped container, which it
+// does at once. A frozen container goes the slow way: runc thaws it so
+// the kill can land.
 func (r *Runc) Destroy(ctx context.Context, handle string) ([]string, error) {
 	if err := ValidateHandle(handle); err != nil {
 		return nil, err
 	}
-	st, err := r.State(ctx, handle)
-	gone := notExist(err)
-	if err != nil && !gone {
-		return nil, err
-	}
-	var cgroups []string
-	if !gone && st.Pid > 0 {
-		cgroups = cgroupDirs(r.cfg.ProcRoot, r.cfg.CgroupRoot, st.Pid, handle)
-	}
-	if !gone {
-		if _, err := r.run(ctx, "delete", "--force", handle); err != nil && !notExist(err) {
-			return nil, err
+	var (
+		cgroups []string
+		rootfs  string
+	)
+	sf, err := r.readStateFile(handle)
+	if err != nil {
+		// runc's answer says whether the container is gone or runc broken.
+		st, serr := r.State(ctx, handle)
+		if notExist(serr) {
+			return r.finishGone(handle), nil
 		}
+		if serr != nil {
+			return nil, serr
+		}
+		rootfs = st.Rootfs
+		if st.Pid > 0 {
+			cgroups = cgroupDirs(r.cfg.ProcRoot, r.cfg.CgroupRoot, st.Pid, handle)
+		}
+	} else {
+		rootfs = sf.Config.Rootfs
+		for _, d := range sf.CgroupPaths {
+			if h, ok := HandleFromCgroupPath(d); ok && h == handle {
+				cgroups = append(cgroups, d)
+			}
+		}
+		sort.Sort(sort.Reverse(sort.StringSlice(cgroups)))
+		r.killInit(ctx, handle, sf)
+	}
+	if _, err := r.run(ctx, "delete", "--force", handle); err != nil {
+		if notExist(err) {
+			return r.finishGone(handle), nil
+		}
+		return nil, err
 	}
 	var leftovers []string
 	for _, d := range removeCgroupDirs(cgroups) {
 		leftovers = append(leftovers, "cgroup "+d)
 	}
-	if r.cfg.DepotPath != "" {
-		dir := filepath.Join(r.cfg.DepotPath, handle)
-		if err := os.RemoveAll(dir); err != nil {
-			leftovers = append(leftovers, fmt.Sprintf("depot directory %s (%v)", dir, err))
+	leftovers = append(leftovers, r.removeDepot(handle)...)
+	return append(leftovers, r.gardenLeftovers(handle, rootfs)...), nil
+}
+
+func (r *Runc) finishGone(handle string) []string {
+	r.logger.Info("container-already-gone", lager.Data{"container_handle": handle})
+	return r.removeDepot(handle)
+}
+
+func (r *Runc) removeDepot(handle string) []string {
+	if r.cfg.DepotPath == "" {
+		return nil
+	}
+	dir := filepath.Join(r.cfg.DepotPath, handle)
+	if err := os.RemoveAll(dir); err != nil {
+		return []string{fmt.Sprintf("depot directory %s (%v)", dir, err)}
+	}
+	return nil
+}
+
+// runcStateFile is the part of runc's own <root>/<id>/state.json that
+// Destroy needs; reading it spares a runc process per container.
+type runcStateFile struct {
+	InitPid     int               `json:"init_process_pid"`
+	InitStart   uint64            `json:"init_process_start"`
+	CgroupPaths map[string]string `json:"cgroup_paths"`
+	Config      struct {
+		Rootfs     string `json:"rootfs"`
+		Namespaces []struct {
+			Type string `json:"type"`
+			Path string `json:"path"`
+		} `json:"namespaces"`
+	} `json:"config"`
+}
+
+func (r *Runc) readStateFile(handle string) (runcStateFile, error) {
+	var sf runcStateFile
+	b, err := os.ReadFile(filepath.Join(r.cfg.Root, handle, "state.json"))
+	if err != nil {
+		return sf, err
+	}
+	if err := json.Unmarshal(b, &sf); err != nil {
+		return sf, err
+	}
+	return sf, nil
+}
+
+// killInit SIGKILLs the container's init when that is safe and waits for
+// it to exit. Whatever it cannot do, runc delete --force still does.
+func (r *Runc) killInit(ctx context.Context, handle string, sf runcStateFile) {
+	ownPidNS := false
+	for _, ns := range sf.Config.Namespaces {
+		if ns.Type == "NEWPID" && ns.Path == "" {
+			ownPidNS = true
 		}
 	}
-	if gone {
-		r.logger.Info("container-already-gone", lager.Data{"container_handle": handle})
-		return leftovers, nil
+	if !ownPidNS || sf.InitPid <= 0 || !r.sameProcess(sf.InitPid, sf.InitStart) {
+		return
 	}
-	leftovers = append(leftovers, r.gardenLeftovers(handle, st)...)
-	return leftovers, nil
+	if frozen, err := Frozen(r.cfg.ProcRoot, r.cfg.CgroupRoot, sf.InitPid); err != nil || frozen {
+		return
+	}
+	if err := syscall.Kill(sf.InitPid, syscall.SIGKILL); err != nil {
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.sameProcess(sf.InitPid, sf.InitStart) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// sameProcess tells whether pid still is the live (not zombie) process
+// that started at start, so a reused pid is never killed.
+func (r *Runc) sameProcess(pid int, start uint64) bool {
+	b, err := os.ReadFile(filepath.Join(r.cfg.ProcRoot, strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return false
+	}
+	fields := strings.Fields(string(b[i+2:]))
+	// fields[0] is the state (field 3); starttime is field 22.
+	if len(fields) < 20 || fields[0] == "Z" || fields[0] == "X" {
+		return false
+	}
+	st, err := strconv.ParseUint(fields[19], 10, 64)
+	return err == nil && st == start
 }
 
 // gardenLeftovers names what garden created around the container and runc
 // does not know about; only garden's Destroy (or an operator) frees them.
-func (r *Runc) gardenLeftovers(handle string, st RuncState) []string {
+func (r *Runc) gardenLeftovers(handle, rootfs string) []string {
 	out := []string{
 		"network: the container's IP lease and its host iptables rules (port mappings, egress chains) stay until garden or the CNI plugin releases them",
 	}
-	if st.Rootfs != "" && strings.Contains(st.Rootfs, handle) {
-		if _, err := os.Stat(st.Rootfs); err == nil {
-			out = append(out, "image: the container's root filesystem "+st.Rootfs+" (a grootfs image; `grootfs delete "+handle+"` or garden frees it)")
+	if rootfs != "" && strings.Contains(rootfs, handle) {
+		if _, err := os.Stat(rootfs); err == nil {
+			out = append(out, "image: the container's root filesystem "+rootfs+" (a grootfs image; `grootfs delete "+handle+"` or garden frees it)")
 		}
 	}
 	if r.cfg.Root == RuncRootContainerd || strings.HasPrefix(r.cfg.Root, "/run/containerd/") {
