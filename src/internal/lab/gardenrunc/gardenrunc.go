@@ -493,6 +493,12 @@ func (f *Fixture) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	// The garden parent cgroups go too once no container uses them; rmdir
+	// of a cgroup in use fails, so a concurrent fixture keeps its own.
+	parents, _ := filepath.Glob("/sys/fs/cgroup/*/garden")
+	for _, p := range append(parents, "/sys/fs/cgroup/garden") {
+		_ = os.Remove(p)
+	}
 	if err := os.RemoveAll(f.dir); err != nil {
 		errs = append(errs, err)
 	}
