@@ -222,6 +222,24 @@ func IsReserved(content []byte, network, ip string) (bool, error) {
 	return ok, nil
 }
 
+// ReservedEntries lists the reserved entries, as written, of the subnet
+// that holds ip.
+func ReservedEntries(content []byte, network, ip string) ([]string, error) {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return nil, fmt.Errorf("bad IP %q: %w", ip, err)
+	}
+	s, err := locateSubnet(content, network, addr)
+	if err != nil && !errors.Is(err, ErrStaticIP) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range s.reserved {
+		out = append(out, e.raw)
+	}
+	return out, nil
+}
+
 // DefinesNetwork reports whether content defines network.
 func DefinesNetwork(content []byte, network string) (bool, error) {
 	doc, err := parse(content)

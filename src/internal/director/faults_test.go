@@ -441,3 +441,73 @@ func TestAKilledRunIsResumedAtEveryPoint(t *testing.T) {
 
 var _ = agentapi.PhaseDone
 var _ = context.Background
+
+func TestGlobalResurrectionModePutsThePriorValueBack(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		priorPause bool
+		failPutNth int
+	}{
+		{"resurrection on before", false, 0},
+		{"resurrection already paused before", true, 0},
+		{"the pause PUT failing", false, 1},
+		{"the restore PUT failing", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			l.sim.SetResurrectionPaused(tc.priorPause)
+			l.prior = tc.priorPause
+			l.opts.ResurrectionMode = record.ResurrectionGlobal
+			tgt := l.target()
+			if tc.failPutNth > 0 {
+				l.sim.FailRequest("PUT", "/resurrection", tc.failPutNth)
+			}
+			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if tc.failPutNth == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Resurrection.Mode != record.ResurrectionGlobal || rep.Resurrection.GlobalPausedBefore != tc.priorPause {
+					t.Fatalf("resurrection record: %+v", rep.Resurrection)
+				}
+				if n := l.sim.RequestCount("PUT", "/resurrection"); tc.priorPause && n != 0 {
+					t.Fatalf("%d PUT /resurrection although it was already paused", n)
+				}
+				l.checkInvariants(tgt.ID)
+				l.checkResurrection(tgt.ID, false)
+				return
+			}
+			if err == nil {
+				t.Fatal("a failed PUT /resurrection went unnoticed")
+			}
+			l.failedRunOutcome(tgt.ID, rep, err)
+			l.rerunCompletes(tgt.ID)
+		})
+	}
+}
+
+func TestAnOperatorsChangeLandingMidwayIsNeverDeployedByUs(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	// While we reserve the IP, an operator adds a VM extension to the
+	// default cloud config: a full deploy would roll it out.
+	cw := &concurrentWriter{typ: "cloud", nth: 1, before: func() {
+		if _, err := l.sim.SetCloudConfig("default", defaultCloudConfig+"vm_extensions:\n- name: operators-change\n"); err != nil {
+			t.Error(err)
+		}
+	}}
+	l.dirWrap = func(d boshdir.Director) boshdir.Director { cw.Director = d; return cw }
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err == nil || !strings.Contains(err.Error(), "the deployment diff holds more than the reserved IP") || !strings.Contains(err.Error(), "operators-change") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := l.sim.TaskCounts()[directorsim.KindUpdateDeployment]; n != 1 {
+		t.Fatalf("%d deploy tasks; want only the lab's initial one", n)
+	}
+	// The VM reference is gone and no replacement exists: resurrection
+	// stays paused, or it would recreate the instance on its old IP.
+	if !rep.Resurrection.LeftPaused {
+		t.Fatalf("resurrection not left paused: %+v", rep.Resurrection)
+	}
+	l.failedRunOutcome(tgt.ID, rep, err)
+}

@@ -21,12 +21,15 @@ func TestUnexpectedChangesAllowOnlyTheReservedEntry(t *testing.T) {
 		{"our key added as a flow list", [][]interface{}{{"  reserved: [10.0.16.5]", "added"}}, nil},
 		{"a new reserved key with our quoted entry", [][]interface{}{{"  reserved:", "added"}, {"  - '10.0.16.5'", "added"}}, nil},
 		{"another IP reserved", [][]interface{}{{"  - 10.0.16.6", "added"}}, []string{"added - 10.0.16.6"}},
+		{"a string the director re-renders as a list", [][]interface{}{{"  reserved: 10.0.16.2 - 10.0.16.4", "removed"}, {"  reserved:", "added"},
+			{"  - 10.0.16.2 - 10.0.16.4", "added"}, {"  - 10.0.16.5", "added"}}, nil},
+		{"a flow list with a foreign entry", [][]interface{}{{"  reserved: [10.0.16.5, 10.0.16.7]", "added"}}, []string{"added reserved: [10.0.16.5, 10.0.16.7]"}},
 		{"an operator's pending change", [][]interface{}{{"  instances: 4", "added"}, {"  instances: 3", "removed"}},
 			[]string{"added instances: 4", "removed instances: 3"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := unexpectedChanges(boshdir.NewDeploymentDiff(tc.diff, nil), "10.0.16.5")
+			got := unexpectedChanges(boshdir.NewDeploymentDiff(tc.diff, nil), []string{"10.0.16.2 - 10.0.16.4", "10.0.16.5"})
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Fatalf("got %q want %q", got, tc.want)
 			}

@@ -9,6 +9,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
@@ -36,8 +37,17 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 		return fmt.Errorf("diff: %w", err)
 	}
 	// A full deploy applies every pending change to every instance; only
-	// our reserved entry may be pending.
-	if extra := unexpectedChanges(diff, f.rec.OldIP); len(extra) > 0 {
+	// our reserved entry may be pending (with the subnet's other reserved
+	// entries, which the director re-renders when a string became a list).
+	cfg, err := f.Dir.LatestConfig("cloud", f.rec.Reservation.CloudConfig)
+	if err != nil {
+		return fmt.Errorf("read cloud config %q: %w", f.rec.Reservation.CloudConfig, err)
+	}
+	entries, err := cloudconfig.ReservedEntries([]byte(cfg.Content), f.rec.Network, f.rec.OldIP)
+	if err != nil {
+		return err
+	}
+	if extra := unexpectedChanges(diff, append(entries, f.rec.OldIP)); len(extra) > 0 {
 		return fmt.Errorf("the deployment diff holds more than the reserved IP %s: %s; refusing to deploy other changes",
 			f.rec.OldIP, strings.Join(firstN(extra, 5), " | "))
 	}
@@ -101,10 +111,14 @@ func (f *Flow) afterDeploy(logger lager.Logger) error {
 	return nil
 }
 
-// unexpectedChanges returns changed diff lines that are not about our
-// reserved entry. The director renders the cloud config's networks in the
-// diff; the reserved key itself and a line holding the old IP are ours.
-func unexpectedChanges(d boshdir.DeploymentDiff, ip string) []string {
+// unexpectedChanges returns changed diff lines that are not about the
+// reserved entries. The director renders the cloud config's networks in the
+// diff: the reserved key and lines holding one of the entries are allowed.
+func unexpectedChanges(d boshdir.DeploymentDiff, entries []string) []string {
+	allowed := map[string]bool{}
+	for _, e := range entries {
+		allowed[strings.TrimSpace(e)] = true
+	}
 	var out []string
 	for _, line := range d.Diff {
 		if len(line) < 2 {
@@ -118,11 +132,25 @@ func unexpectedChanges(d boshdir.DeploymentDiff, ip string) []string {
 		t := strings.TrimSpace(text)
 		t = strings.TrimSpace(strings.TrimPrefix(t, "-"))
 		switch {
-		case t == "reserved:" || strings.HasPrefix(t, "reserved:") && strings.Contains(t, ip):
-		case strings.Trim(t, `"'`) == ip:
+		case t == "reserved:":
+		case strings.HasPrefix(t, "reserved:") && allowedList(strings.TrimPrefix(t, "reserved:"), allowed):
+		case allowed[strings.Trim(t, `"'`)]:
 		default:
 			out = append(out, state+" "+strings.TrimSpace(text))
 		}
 	}
 	return out
+}
+
+// allowedList: a rendered `reserved:` value (a string or a flow list) made
+// only of allowed entries.
+func allowedList(v string, allowed map[string]bool) bool {
+	v = strings.TrimSpace(v)
+	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	for _, e := range strings.Split(v, ",") {
+		if !allowed[strings.Trim(strings.TrimSpace(e), `"'`)] {
+			return false
+		}
+	}
+	return true
 }
