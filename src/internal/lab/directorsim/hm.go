@@ -1,7 +1,9 @@
 package directorsim
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -174,6 +176,36 @@ func (s *Simulator) Tick() []int {
 		ids = append(ids, t.id)
 	}
 	return ids
+}
+
+// PUT /deployments/:d/scan_and_fix {"jobs":{"<group>":["<id>",...]}}: what
+// the health monitor's resurrector calls; refused while resurrection is
+// paused globally.
+func (s *Simulator) handleScanAndFix(w http.ResponseWriter, r *http.Request, dep string) {
+	var body struct {
+		Jobs map[string][]string `json:"jobs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, 440001, "Invalid JSON request body: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	if s.paused {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, 110006, "Resurrector is paused")
+		return
+	}
+	d := s.deployments[dep]
+	var insts []*instance
+	for group, ids := range body.Jobs {
+		for _, id := range ids {
+			if inst := d.findInstance(group, id); inst != nil && !inst.ignore {
+				insts = append(insts, inst)
+			}
+		}
+	}
+	s.mu.Unlock()
+	redirectTask(w, s.startScanAndFix(dep, insts))
 }
 
 // startScanAndFix is the resurrector's call: scan the given instances and

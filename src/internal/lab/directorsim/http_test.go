@@ -84,6 +84,7 @@ func TestAuthenticationAndInfo(t *testing.T) {
 		{"info names the user when credentials are given", "/info", true, 200, `"user":"admin"`},
 		{"every other endpoint wants credentials", "/deployments", false, 401, "Not authorized: '/deployments'"},
 		{"an unknown deployment is a 404 with the director's text", "/deployments/nope", true, 404, `"description":"Deployment 'nope' doesn't exist"`},
+		{"an unknown endpoint is a 404 with the director's text", "/nope", true, 404, "Endpoint '/nope' not found."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,5 +148,52 @@ func TestTasksRedirectAndServeOutputByRange(t *testing.T) {
 	}
 	if verbose1 := rawRequest(t, sim, "GET", "/tasks?deployment=cf", "", "", 200); strings.Contains(verbose1, "scan cloud") {
 		t.Fatalf("verbose=1 hides cck tasks like the director: %s", verbose1)
+	}
+}
+
+func TestRoutesOnlyMatchTheContentTypeTheDirectorConsumes(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	cases := []struct {
+		name        string
+		method      string
+		path        string
+		contentType string
+		body        string
+		status      int
+	}{
+		{"a deploy must be text/yaml", "POST", "/deployments", "application/json", cfManifest, 404},
+		{"a resolution must be JSON", "PUT", "/deployments/cf/problems", "text/yaml", `{"resolutions":{}}`, 404},
+		{"a config must be JSON", "POST", "/configs", "text/yaml", `{"type":"a","name":"b","content":"{}"}`, 404},
+		{"a state change must be text/yaml", "PUT", "/deployments/cf/jobs/diego-cell/0?state=recreate", "application/json", "", 404},
+		{"the resurrection flag must be JSON", "PUT", "/resurrection", "", `{"resurrection_paused":true}`, 404},
+		{"JSON with a charset is JSON", "PUT", "/resurrection", "application/json; charset=utf-8", `{"resurrection_paused":false}`, 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := doRequest(t, sim, tc.method, tc.path, tc.contentType, tc.body, nil, true)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+		})
+	}
+}
+
+func TestScanAndFixIsRefusedWhileResurrectionIsPaused(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	id := cell(t, sim, "0").ID
+	body := `{"jobs":{"diego-cell":["` + id + `"]}}`
+	sim.SetResurrectionPaused(true)
+	out := rawRequest(t, sim, "PUT", "/deployments/cf/scan_and_fix", "application/json", body, 400)
+	mustContain(t, "paused", out, "Resurrector is paused")
+	sim.SetResurrectionPaused(false)
+	resp := doRequest(t, sim, "PUT", "/deployments/cf/scan_and_fix", "application/json", body, nil, true)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("want a task, got %d", resp.StatusCode)
+	}
+	taskID, _ := strconv.Atoi(strings.TrimPrefix(resp.Header.Get("Location"), "/tasks/"))
+	if got := sim.WaitTask(taskID); got.State != "done" || got.Description != "scan and fix" {
+		t.Fatalf("task: %+v", got)
 	}
 }

@@ -148,6 +148,13 @@ func (s *Simulator) injectFault(r *http.Request) bool {
 	return false
 }
 
+// consumes mirrors the director's `consumes:` route conditions: a request
+// with another Content-Type does not match the route and gets a 404.
+func consumes(r *http.Request, mime string) bool {
+	ct := strings.TrimSpace(strings.SplitN(r.Header.Get("Content-Type"), ";", 2)[0])
+	return ct == mime
+}
+
 func notFound(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusNotFound, fmt.Sprintf("Endpoint '%s' not found.", r.URL.Path))
 }
@@ -164,6 +171,10 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, segs []string)
 			s.mu.Unlock()
 			writeJSON(w, http.StatusOK, map[string]any{"resurrection": !paused})
 		case http.MethodPut:
+			if !consumes(r, "application/json") {
+				notFound(w, r)
+				return
+			}
 			var body struct {
 				Paused bool `json:"resurrection_paused"`
 			}
@@ -203,11 +214,11 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, segs []string)
 		switch {
 		case n == 1 && m == http.MethodGet:
 			s.handleListConfigs(w, r)
-		case n == 1 && m == http.MethodPost:
+		case n == 1 && m == http.MethodPost && consumes(r, "application/json"):
 			s.handleCreateConfig(w, r)
 		case n == 1 && m == http.MethodDelete:
 			s.handleDeleteConfigs(w, r)
-		case n == 2 && segs[1] == "diff" && m == http.MethodPost:
+		case n == 2 && segs[1] == "diff" && m == http.MethodPost && consumes(r, "application/json"):
 			s.handleDiffConfig(w, r)
 		case n == 2 && m == http.MethodGet:
 			s.handleGetConfig(w, segs[1])
@@ -221,9 +232,9 @@ func (s *Simulator) route(w http.ResponseWriter, r *http.Request, segs []string)
 		switch {
 		case n == 1 && m == http.MethodGet:
 			s.handleListCloudConfigs(w, r)
-		case n == 1 && m == http.MethodPost:
+		case n == 1 && m == http.MethodPost && consumes(r, "text/yaml"):
 			s.handleUpdateCloudConfig(w, r)
-		case n == 2 && segs[1] == "diff" && m == http.MethodPost:
+		case n == 2 && segs[1] == "diff" && m == http.MethodPost && consumes(r, "text/yaml"):
 			s.handleDiffCloudConfig(w, r)
 		default:
 			notFound(w, r)
@@ -248,6 +259,10 @@ func (s *Simulator) routeDeployments(w http.ResponseWriter, r *http.Request, seg
 		case http.MethodGet:
 			s.handleListDeployments(w, r)
 		case http.MethodPost:
+			if !consumes(r, "text/yaml") {
+				notFound(w, r)
+				return
+			}
 			s.handleDeploy(w, r)
 		default:
 			notFound(w, r)
@@ -286,25 +301,27 @@ func (s *Simulator) routeDeployments(w http.ResponseWriter, r *http.Request, seg
 		s.handleVMs(w, r, name, false)
 	case n == 1 && rest[0] == "instances" && m == http.MethodGet:
 		s.handleVMs(w, r, name, true)
-	case n == 1 && rest[0] == "diff" && m == http.MethodPost:
+	case n == 1 && rest[0] == "diff" && m == http.MethodPost && consumes(r, "text/yaml"):
 		s.handleDeploymentDiff(w, r, name)
 	case n == 1 && rest[0] == "scans" && m == http.MethodPost:
 		s.handleScan(w, name)
 	case n == 1 && rest[0] == "problems" && m == http.MethodGet:
 		s.handleListProblems(w, name)
-	case n == 1 && rest[0] == "problems" && m == http.MethodPut:
+	case n == 1 && rest[0] == "problems" && m == http.MethodPut && consumes(r, "application/json"):
 		s.handleResolve(w, r, name)
 	case n == 1 && rest[0] == "errands" && m == http.MethodGet:
 		s.handleListErrands(w, name)
 	case n == 3 && rest[0] == "errands" && rest[2] == "runs" && m == http.MethodPost:
 		s.handleRunErrand(w, r, name, rest[1])
-	case (n == 2 || n == 3) && rest[0] == "jobs" && m == http.MethodPut:
+	case n == 1 && rest[0] == "scan_and_fix" && m == http.MethodPut && consumes(r, "application/json"):
+		s.handleScanAndFix(w, r, name)
+	case (n == 2 || n == 3) && rest[0] == "jobs" && m == http.MethodPut && consumes(r, "text/yaml"):
 		id := ""
 		if n == 3 {
 			id = rest[2]
 		}
 		s.handleStateChange(w, r, name, rest[1], id)
-	case n == 4 && rest[0] == "instance_groups" && rest[3] == "ignore" && m == http.MethodPut:
+	case n == 4 && rest[0] == "instance_groups" && rest[3] == "ignore" && m == http.MethodPut && consumes(r, "application/json"):
 		s.handleIgnore(w, r, name, rest[1], rest[2])
 	default:
 		notFound(w, r)
