@@ -197,3 +197,27 @@ func TestScanAndFixIsRefusedWhileResurrectionIsPaused(t *testing.T) {
 		t.Fatalf("task: %+v", got)
 	}
 }
+
+func TestListenAddressMustBeLoopback(t *testing.T) {
+	cases := []struct {
+		addr    string
+		wantErr bool
+	}{
+		{"127.0.0.1:0", false},
+		{"[::1]:0", false},
+		{"0.0.0.0:0", true},
+		{"192.0.2.10:0", true},
+		{"localhost", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.addr, func(t *testing.T) {
+			sim, err := directorsim.New(directorsim.Options{ListenAddr: tc.addr})
+			if err == nil {
+				defer sim.Close()
+			}
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}

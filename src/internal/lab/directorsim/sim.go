@@ -1,23 +1,10 @@
-// Package directorsim is an in-memory BOSH director that speaks the real
-// director API (TLS, basic auth, asynchronous tasks with event and result
-// output) well enough for the real bosh CLI and bosh-cli's director package,
-// and reproduces the director behaviours that make sequestering a cell
-// dangerous: the deployment lock, delete_vm_reference refused while the agent
-// answers, resurrection destroying an unresponsive VM and recreating a
-// VM-less instance on its old IP, IP allocation that forgets VMs whose
-// reference was deleted, instance state changes planned against the configs
-// pinned at the last deploy, and deploys that fail binding an unresponsive
-// agent elsewhere in the deployment.
-//
-// Behaviour follows cloudfoundry/bosh (api/controllers, jobs/cloud_check,
-// problem_handlers, cloudcheck_helper, lock_helper) and what bosh-cli's
-// director package sends and parses.
 package directorsim
 
 import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"sync"
 	"time"
@@ -66,6 +53,10 @@ type Options struct {
 	// while its last heartbeat (POST /_sim/heartbeat/:agent_id or Heartbeat)
 	// is younger than this. A new VM counts as having just sent one.
 	HeartbeatTimeout time.Duration
+	// ListenAddr is the loopback address to listen on; default
+	// 127.0.0.1:0 (a free port). Other addresses are refused: the simulator
+	// is for one machine only.
+	ListenAddr string
 	// OnVMCreated is called (outside the simulator's lock, in its own
 	// goroutine-safe context) after the simulated IaaS creates a VM, so the
 	// lab can start a stand-in agent for it.
@@ -140,6 +131,21 @@ func New(opts Options) (*Simulator, error) {
 		errandCancel: make(chan struct{}),
 	}
 	s.srv = httptest.NewUnstartedServer(s)
+	if opts.ListenAddr != "" {
+		host, _, err := net.SplitHostPort(opts.ListenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("listen address %q: %w", opts.ListenAddr, err)
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("listen address %q: only a loopback IP is allowed", opts.ListenAddr)
+		}
+		l, err := net.Listen("tcp", opts.ListenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("listening on %s: %w", opts.ListenAddr, err)
+		}
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
 	s.srv.StartTLS()
 	if opts.HMInterval > 0 {
 		s.hmStop = make(chan struct{})
