@@ -175,7 +175,7 @@ func (c *fakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 // agentFleet runs one real mTLS agent server per cell IP on loopback and
 // dials them by the IP the director reports.
 type agentFleet struct {
-	t         *testing.T
+	t         testing.TB
 	mu        sync.Mutex
 	clientTLS *tls.Config
 	serverTLS *tls.Config
@@ -184,7 +184,7 @@ type agentFleet struct {
 	down      map[string]bool
 }
 
-func newAgentFleet(t *testing.T) *agentFleet {
+func newAgentFleet(t testing.TB) *agentFleet {
 	ca, caFile := agentapitest.NewCA(t, "agents")
 	server := ca.Issue(t, "sequester-agent")
 	client := ca.Issue(t, "sequester-errand")

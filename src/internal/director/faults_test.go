@@ -36,7 +36,7 @@ func endpointPattern(p string) string {
 
 // cleanRunProfile runs one sequestration and returns how many requests each
 // endpoint got and which task kinds ran.
-func cleanRunProfile(t *testing.T) (map[string]int, map[string]int) {
+func cleanRunProfile(t testing.TB) (map[string]int, map[string]int) {
 	l := newLab(t, 30*time.Millisecond)
 	l.sim.ResetStats()
 	if _, err := l.flow("diego-cell/"+l.target().ID, keepSuspects()).Run(withDeadline(t)); err != nil {

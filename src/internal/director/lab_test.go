@@ -86,7 +86,7 @@ instance_groups:
 // lab is one simulated director with a deployed "cf" and a real agent
 // server per cell.
 type lab struct {
-	t        *testing.T
+	t        testing.TB
 	sim      *directorsim.Simulator
 	fleet    *agentFleet
 	conn     *director.Connection
@@ -103,7 +103,7 @@ type lab struct {
 // newLab starts the simulator with a health monitor that ticks on its own
 // and keeps the resurrection rules it read for rulesInterval, like the real
 // one (60 s, scaled down); the flow waits rulesInterval*2 for the re-read.
-func newLab(t *testing.T, rulesInterval time.Duration) *lab {
+func newLab(t testing.TB, rulesInterval time.Duration) *lab {
 	t.Helper()
 	sim, err := directorsim.New(directorsim.Options{
 		HMInterval:                5 * time.Millisecond,
@@ -566,7 +566,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 	}
 }
 
-func withDeadline(t *testing.T) context.Context {
+func withDeadline(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx

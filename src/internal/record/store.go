@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -32,13 +33,24 @@ type Store struct {
 	// Attempts bounds the read-merge-write loop on 412.
 	Attempts int
 	now      func() time.Time
+
+	// cache is the last version this store wrote or read per name: an
+	// update starts from it and re-reads only on a 412, which halves the
+	// requests of a run that saves the record at every step.
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	id      string
+	content []byte
 }
 
 func NewStore(api ConfigAPI, configType string, logger lager.Logger) *Store {
 	if configType == "" {
 		configType = DefaultType
 	}
-	return &Store{api: api, typ: configType, logger: logger.Session("record-store"), Attempts: 5, now: time.Now}
+	return &Store{api: api, typ: configType, logger: logger.Session("record-store"), Attempts: 5, now: time.Now, cache: map[string]cached{}}
 }
 
 // Type is the director config type the store writes.
@@ -62,6 +74,7 @@ func (s *Store) Get(deployment, instanceID string) (Record, string, error) {
 		if err := json.Unmarshal([]byte(c.Content), &r); err != nil {
 			return Record{}, "", fmt.Errorf("parse sequestration record %s (config %s): %w", c.Name, c.ID, err)
 		}
+		s.remember(c.Name, c.ID, []byte(c.Content))
 		return r, c.ID, nil
 	}
 	return Record{}, "", fmt.Errorf("%s: %w", Name(deployment, instanceID), ErrNotFound)
@@ -124,10 +137,14 @@ func (s *Store) Create(r Record) (Record, error) {
 // fields survive), at most Attempts times.
 func (s *Store) Update(deployment, instanceID string, mutate func(*Record) error) (Record, error) {
 	var lastErr error
+	name := Name(deployment, instanceID)
 	for attempt := 1; attempt <= s.Attempts; attempt++ {
-		r, id, err := s.Get(deployment, instanceID)
-		if err != nil {
-			return Record{}, err
+		r, id, ok := s.recall(name)
+		if !ok || attempt > 1 {
+			var err error
+			if r, id, err = s.Get(deployment, instanceID); err != nil {
+				return Record{}, err
+			}
 		}
 		if err := mutate(&r); err != nil {
 			return Record{}, err
@@ -146,12 +163,40 @@ func (s *Store) Update(deployment, instanceID string, mutate func(*Record) error
 	return Record{}, fmt.Errorf("update %s: %w (last: %v)", Name(deployment, instanceID), ErrConflict, lastErr)
 }
 
+func (s *Store) remember(name, id string, content []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == "" {
+		delete(s.cache, name)
+		return
+	}
+	s.cache[name] = cached{id: id, content: content}
+}
+
+// recall returns a fresh copy of the cached record.
+func (s *Store) recall(name string) (Record, string, bool) {
+	s.mu.Lock()
+	c, ok := s.cache[name]
+	s.mu.Unlock()
+	var r Record
+	if !ok || json.Unmarshal(c.content, &r) != nil {
+		return Record{}, "", false
+	}
+	return r, c.id, true
+}
+
 func (s *Store) write(r Record, expectedID string) (conflict bool, err error) {
 	content, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return false, err
 	}
-	_, err = s.api.UpdateConfig(s.typ, Name(r.Deployment, r.InstanceID), expectedID, content)
+	name := Name(r.Deployment, r.InstanceID)
+	cfg, err := s.api.UpdateConfig(s.typ, name, expectedID, content)
+	if err == nil {
+		s.remember(name, cfg.ID, content)
+	} else {
+		s.remember(name, "", nil)
+	}
 	if err != nil {
 		// bosh-cli turns a 412 into this text and keeps no status code.
 		if strings.Contains(err.Error(), "Config update rejected") {
