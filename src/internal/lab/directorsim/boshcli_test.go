@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 )
@@ -191,4 +192,73 @@ func lastTaskOfKind(sim *directorsim.Simulator, kind string) int {
 		}
 	}
 	return id
+}
+
+func TestRealBoshCLIReproducesTheOldIPHazards(t *testing.T) {
+	cases := []struct {
+		name      string
+		args      func(manifest, id string) []string
+		wantOldIP bool
+	}{
+		{"recreate brings the VM back on the old IP", func(_, id string) []string { return []string{"-d", "cf", "recreate", "diego-cell/" + id} }, true},
+		{"recreate --no-converge brings it back on the old IP", func(_, id string) []string {
+			return []string{"-d", "cf", "recreate", "diego-cell/" + id, "--no-converge"}
+		}, true},
+		{"start brings it back on the old IP", func(_, id string) []string { return []string{"-d", "cf", "start", "diego-cell/" + id} }, true},
+		{"deploy gives it a new IP", func(manifest, _ string) []string { return []string{"-d", "cf", "deploy", manifest} }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t, directorsim.Options{})
+			cli := newBoshCLI(t, sim)
+			target := cell(t, sim, "1")
+			oldIP := target.IPs["cells"]
+			mustOK(t, sim.SetInstanceAgentResponsive("cf", "diego-cell", target.ID, false))
+
+			out, code := cli.run("-d", "cf", "cck", "--resolution", "delete_vm_reference")
+			if code != 0 {
+				t.Fatalf("cck --resolution delete_vm_reference: exit %d\n%s", code, out)
+			}
+			if cell(t, sim, "1").VMCID != "" {
+				t.Fatal("the VM reference should be gone")
+			}
+			out, code = cli.run("update-config", "--type", "cloud", "--name", "cells", cli.file("cells.yml", withReserved(oldIP)))
+			if code != 0 {
+				t.Fatalf("update-config: exit %d\n%s", code, out)
+			}
+			mustContain(t, "update-config diff", out, "+     - "+oldIP)
+
+			out, code = cli.run(tc.args(cli.file("cf.yml", cfManifest), target.ID)...)
+			t.Log(out)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			now := cell(t, sim, "1")
+			if now.VMCID == "" || (now.IPs["cells"] == oldIP) != tc.wantOldIP {
+				t.Fatalf("old IP %s, want it reused %v; instance now %+v", oldIP, tc.wantOldIP, now)
+			}
+		})
+	}
+}
+
+func TestRealBoshCLIScanFailsWhileAnErrandHoldsTheLock(t *testing.T) {
+	sim := newSim(t, directorsim.Options{ErrandDuration: time.Minute})
+	cli := newBoshCLI(t, sim)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if out, code := cli.run("-d", "cf", "run-errand", "smoke-tests"); code != 0 {
+			t.Errorf("run-errand: exit %d\n%s", code, out)
+		}
+	}()
+	waitFor(t, "the errand to take the lock", func() bool { _, ok := sim.LockHolder("cf"); return ok })
+	out, code := cli.run("-d", "cf", "cck", "--report")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	mustContain(t, "cck", out, "Unable to get deployment lock, maybe a deployment is in progress. Try again later.")
+	locks, _ := cli.run("locks")
+	mustContain(t, "locks", locks, "deployment")
+	sim.ReleaseErrands()
+	<-done
 }

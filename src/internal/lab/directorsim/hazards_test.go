@@ -431,7 +431,7 @@ func TestIPAllocationSkipsReservedStaticAndDatabaseIPsButHandsOutForgottenVMsIPs
 }
 
 func TestEmptyBodyStateChangeHandsBackTheOldIP(t *testing.T) {
-	for _, action := range []string{"recreate", "start"} {
+	for _, action := range []string{"recreate", "start", "recreate --no-converge", "start --no-converge"} {
 		t.Run(action, func(t *testing.T) {
 			sim := newSim(t, directorsim.Options{})
 			dir := newDirector(t, sim)
@@ -445,10 +445,15 @@ func TestEmptyBodyStateChangeHandsBackTheOldIP(t *testing.T) {
 			mustSetCloudConfig(t, sim, "cells", withReserved(oldIP))
 
 			slug := boshdir.NewAllOrInstanceGroupOrInstanceSlug("diego-cell", target.ID)
-			if action == "recreate" {
+			switch action {
+			case "recreate":
 				err = dep.Recreate(slug, boshdir.RecreateOpts{Converge: true})
-			} else {
+			case "start":
 				err = dep.Start(slug, boshdir.StartOpts{Converge: true})
+			case "recreate --no-converge":
+				err = dep.Recreate(slug, boshdir.RecreateOpts{Converge: false})
+			case "start --no-converge":
+				err = dep.Start(slug, boshdir.StartOpts{Converge: false})
 			}
 			mustOK(t, err)
 			now := cell(t, sim, "2")

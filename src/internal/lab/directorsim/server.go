@@ -321,6 +321,9 @@ func (s *Simulator) routeDeployments(w http.ResponseWriter, r *http.Request, seg
 			id = rest[2]
 		}
 		s.handleStateChange(w, r, name, rest[1], id)
+	case n == 5 && rest[0] == "instance_groups" && rest[3] == "actions" && m == http.MethodPost &&
+		(rest[4] == "start" || rest[4] == "stop" || rest[4] == "restart" || rest[4] == "recreate"):
+		s.handleInstanceAction(w, r, name, rest[1], rest[2], rest[4])
 	case n == 4 && rest[0] == "instance_groups" && rest[3] == "ignore" && m == http.MethodPut && consumes(r, "application/json"):
 		s.handleIgnore(w, r, name, rest[1], rest[2])
 	default:

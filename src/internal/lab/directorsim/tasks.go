@@ -250,8 +250,12 @@ func (r *taskRun) stageLocked(name string, total int, tags ...string) *stage {
 // callers hold s.mu.
 func (st *stage) stepLocked(name string, err error) {
 	st.index++
+	var total any
+	if st.total > 0 {
+		total = st.total
+	}
 	base := func(state string, progress int) map[string]any {
-		return map[string]any{"stage": st.name, "tags": st.tags, "total": st.total, "task": name, "index": st.index, "state": state, "progress": progress}
+		return map[string]any{"stage": st.name, "tags": st.tags, "total": total, "task": name, "index": st.index, "state": state, "progress": progress}
 	}
 	st.r.eventLocked(base("started", 0))
 	if err != nil {
