@@ -19,7 +19,8 @@ import (
 type CellChecker interface {
 	// RepHost is the host of the cell's rep presence ("" when absent).
 	RepHost(ctx context.Context, cellID string) (string, error)
-	// LRPsAt lists ActualLRP instance guids on cellID whose address is ip.
+	// LRPsAt lists the ActualLRP instance guids on cellID whose address is
+	// ip and that are not suspect.
 	LRPsAt(ctx context.Context, cellID, ip string) ([]string, error)
 }
 
@@ -121,7 +122,9 @@ func (b *BBSChecker) LRPsAt(ctx context.Context, cellID, ip string) ([]string, e
 	}
 	var out []string
 	for _, l := range lrps {
-		if l.Address == ip {
+		// A suspect instance already has its replacement elsewhere (BBS
+		// removes it once that one runs): only an ordinary one is "left".
+		if l.Address == ip && l.Presence != models.ActualLRP_Suspect {
 			out = append(out, l.InstanceGuid)
 		}
 	}
