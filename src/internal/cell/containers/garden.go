@@ -142,7 +142,7 @@ func (g *Garden) List(ctx context.Context) ([]agentapi.Container, error) {
 				c.State = StateStopped
 			}
 		} else if ok && e.Err != nil {
-			g.logger.Info("container-info-failed", lager.Data{"container_handle": h, "error": e.Err.Error()})
+			g.logger.Error("container-info-failed", e.Err, lager.Data{"container_handle": h})
 		}
 		describe(&c, g.cfg.ProcRoot)
 		applyFrozen(&c, g.cfg.ProcRoot, g.cfg.CgroupRoot)
