@@ -469,6 +469,15 @@ func TestEmptyBodyStateChangeHandsBackTheOldIP(t *testing.T) {
 			if len(onOld) != 2 {
 				t.Fatalf("want the sequestered VM and the new one clashing on %s, got %v", oldIP, onOld)
 			}
+			assigned := 0
+			for _, ev := range sim.IPHistory() {
+				if ev.IP == oldIP && ev.Action == "assigned" && ev.InstanceID == target.ID {
+					assigned++
+				}
+			}
+			if assigned != 2 {
+				t.Fatalf("the IP history shows the old IP assigned to both VMs, got %d assignments", assigned)
+			}
 		})
 	}
 }

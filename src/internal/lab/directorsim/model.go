@@ -113,7 +113,10 @@ type IPEvent struct {
 	Network    string
 	Deployment string
 	InstanceID string
-	// Action is "allocated" or "released".
+	// Action is "allocated" or "released" for a change of the instance's
+	// database reservation, "assigned" when a new VM is created on the IP
+	// (which is how resurrection, missing_vm recreation and empty-body
+	// state changes reuse an old IP without allocating it).
 	Action string
 	TaskID int
 }
@@ -208,6 +211,11 @@ func (s *Simulator) createVMLocked(d *deployment, inst *instance, cause string, 
 		CID: cid, AgentID: agentID, IPs: ips, Deployment: d.name, Group: inst.group,
 		InstanceID: inst.id, CreatedAt: now, Cause: cause, TaskID: taskID,
 	})
+	for _, n := range inst.networks {
+		if ip := inst.ips[n]; ip != "" {
+			s.recordIPLocked("assigned", ip, n, d.name, inst.id, taskID)
+		}
+	}
 	s.addEventLocked(event{action: "create", objectType: "vm", objectName: cid, task: taskID, deployment: d.name, instance: inst.name()})
 	s.logger.Info("vm-created", map[string]any{"vm_cid": cid, "instance": inst.name(), "ips": ips, "cause": cause})
 	return VM{CID: cid, AgentID: agentID, IPs: ips, Deployment: d.name, Group: inst.group, InstanceID: inst.id, CreatedAt: now, Referenced: true}
