@@ -1,7 +1,6 @@
 package director_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -13,8 +12,8 @@ import (
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
-	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
@@ -189,11 +188,11 @@ func TestEveryTaskKindFailingOnceLeavesAResumableSafeState(t *testing.T) {
 }
 
 func TestEveryCellStepFailingLeavesAResumableSafeState(t *testing.T) {
-	for _, step := range cellSteps {
+	for _, step := range directortest.CellSteps {
 		t.Run(step, func(t *testing.T) {
 			l := newLab(t, 30*time.Millisecond)
 			tgt := l.target()
-			l.cells[tgt.ID].failAt = step
+			l.cells[tgt.ID].FailAt = step
 			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
 			if err == nil || !strings.Contains(err.Error(), "injected failure") {
 				t.Fatalf("err = %v; want the cell side's failure", err)
@@ -214,7 +213,7 @@ func TestAgentUnreachableMidwayLeavesResurrectionPausedAndTheRerunFinishes(t *te
 	cell := l.cells[tgt.ID]
 	// The agent becomes unreachable once it stopped the BOSH agent: from
 	// the errand's side nothing says whether the cell side finished.
-	l.stopHook = func(string) { l.fleet.setDown(ip, true) }
+	l.stopHook = func(string) { l.fleet.SetDown(ip, true) }
 	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
 	if err == nil || !strings.Contains(err.Error(), "no answer before the timeout") {
 		t.Fatalf("err = %v", err)
@@ -224,10 +223,10 @@ func TestAgentUnreachableMidwayLeavesResurrectionPausedAndTheRerunFinishes(t *te
 	}
 	l.failedRunOutcome(tgt.ID, rep, err)
 	l.stopHook = nil
-	l.fleet.setDown(ip, false)
+	l.fleet.SetDown(ip, false)
 	l.rerunCompletes(tgt.ID)
-	if cell.sequesterCalls != 1 {
-		t.Fatalf("%d sequester requests; the re-run should find the operation done", cell.sequesterCalls)
+	if cell.SequesterCalls() != 1 {
+		t.Fatalf("%d sequester requests; the re-run should find the operation done", cell.SequesterCalls())
 	}
 }
 
@@ -438,9 +437,6 @@ func TestAKilledRunIsResumedAtEveryPoint(t *testing.T) {
 		})
 	}
 }
-
-var _ = agentapi.PhaseDone
-var _ = context.Background
 
 func TestGlobalResurrectionModePutsThePriorValueBack(t *testing.T) {
 	for _, tc := range []struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
@@ -88,9 +89,9 @@ instance_groups:
 type lab struct {
 	t        testing.TB
 	sim      *directorsim.Simulator
-	fleet    *agentFleet
+	fleet    *directortest.AgentFleet
 	conn     *director.Connection
-	cells    map[string]*fakeCell // by instance id
+	cells    map[string]*directortest.FakeCell // by instance id
 	before   map[string]directorsim.Instance
 	started  time.Time
 	prior    bool // global resurrection paused before
@@ -123,15 +124,15 @@ func newLab(t testing.TB, rulesInterval time.Duration) *lab {
 	if _, err := sim.Deploy(cfManifest); err != nil {
 		t.Fatal(err)
 	}
-	l := &lab{t: t, sim: sim, fleet: newAgentFleet(t), cells: map[string]*fakeCell{}, logger: lager.NewLogger("test")}
+	l := &lab{t: t, sim: sim, fleet: directortest.NewAgentFleet(t), cells: map[string]*directortest.FakeCell{}, logger: lager.NewLogger("test")}
 	l.opts.ResurrectionWait = 2 * rulesInterval
 	for _, in := range sim.Instances("cf") {
 		if in.Group != "diego-cell" {
 			continue
 		}
 		in := in
-		cell := l.fleet.add(in.IPs["cells"], in.ID)
-		cell.stopBoshAgent = func() {
+		cell := l.fleet.Add(in.IPs["cells"], in.ID)
+		cell.StopBoshAgent = func() {
 			if err := sim.SetInstanceAgentResponsive("cf", in.Group, in.ID, false); err != nil {
 				t.Errorf("stop agent: %v", err)
 			}
@@ -191,7 +192,7 @@ func (l *lab) flowIn(dep, instance string, keep agentapi.Keep) *director.Flow {
 	}
 	opts.RequestedBy, opts.Reason, opts.CaseID = "test", "stuck D-state processes", "INC-1"
 	return &director.Flow{
-		Dir: dir, Raw: l.conn.Raw, Agents: l.fleet.dialer(), Logger: l.logger, Opts: opts,
+		Dir: dir, Raw: l.conn.Raw, Agents: l.fleet.Dialer(), Logger: l.logger, Opts: opts,
 		Store: record.NewStore(dir, "", l.logger),
 	}
 }
@@ -303,7 +304,7 @@ func TestSequestrationEndToEnd(t *testing.T) {
 		t.Fatalf("second run err = %v; want already sequestered", err)
 	}
 	// Release deletes the old VM, then the reserved entry.
-	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger, Agents: l.fleet.dialer()}
+	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger, Agents: l.fleet.Dialer()}
 	list, err := adm.List(context.Background(), "cf")
 	if err != nil || len(list) != 1 || list[0].Reserved == nil || !*list[0].Reserved || len(list[0].Drift) != 0 || list[0].OldVM != "alive" {
 		t.Fatalf("list = %+v, %v", list, err)
@@ -403,7 +404,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 					l.t.Fatal(err)
 				}
 				in, _ := l.sim.Instance("static", "diego-cell", "0")
-				l.fleet.add(in.IPs["cells"], in.ID)
+				l.fleet.Add(in.IPs["cells"], in.ID)
 				return "static", "diego-cell/" + in.ID, keepSuspects()
 			},
 			want: func(l *lab) string {
@@ -414,7 +415,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		{
 			name: "an unreachable agent",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
-				l.fleet.setDown(l.target().IPs["cells"], true)
+				l.fleet.SetDown(l.target().IPs["cells"], true)
 				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
 			},
 			want: func(l *lab) string {
@@ -517,7 +518,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		{
 			name: "investigator SSH not ready",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
-				l.cells[l.target().ID].sshReady = false
+				l.cells[l.target().ID].SetSSHReady(false)
 				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
 			},
 			want: func(l *lab) string {
@@ -558,7 +559,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 				}
 			}
 			for _, c := range l.cells {
-				if c.sequesterCalls != 0 {
+				if c.SequesterCalls() != 0 {
 					t.Fatalf("the agent was asked to sequester")
 				}
 			}

@@ -1,4 +1,7 @@
-package director_test
+// Package directortest holds the cell side for director-side tests: a fake
+// of the sequester-agent's behaviour behind the real agentapi mTLS server,
+// one per cell, dialled by IP.
+package directortest
 
 import (
 	"context"
@@ -15,50 +18,50 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 )
 
-// fakeCell is the cell side behind the real agentapi mTLS server: it keeps
+// FakeCell is the cell side behind the real agentapi mTLS server: it keeps
 // the agent's contract (plan refuses unmatched keep selectors, sequester is
 // idempotent per operation id and runs in the background, the BOSH agent
 // stops last) without touching real processes. The director-side tests
 // need its effect on the director (the agent goes unresponsive), not runc.
-type fakeCell struct {
+type FakeCell struct {
 	mu         sync.Mutex
 	cellID     string
 	containers []agentapi.Container
-	sshReady   bool
+	SSHReady   bool
 	status     agentapi.Status
-	// stopBoshAgent is what stopping the BOSH agent does to the world.
-	stopBoshAgent func()
-	// failAt makes the named step fail once.
-	failAt string
+	// StopBoshAgent is what stopping the BOSH agent does to the world.
+	StopBoshAgent func()
+	// FailAt makes the named step fail once.
+	FailAt string
 	// sequesterCalls counts POST /v1/sequester.
 	sequesterCalls int
 }
 
-var cellSteps = []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
+var CellSteps = []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
 	agentapi.StepAwaitReplacements, agentapi.StepPruneContainers, agentapi.StepCheckSSH, agentapi.StepStopBoshAgent}
 
-func newFakeCell(cellID string) *fakeCell {
-	return &fakeCell{
+func NewFakeCell(cellID string) *FakeCell {
+	return &FakeCell{
 		cellID: cellID,
 		containers: []agentapi.Container{
 			{Handle: "h-suspect", AppGUID: "app-1", State: "running", Suspect: true},
 			{Handle: "h-2", AppGUID: "app-2", State: "running"},
 			{Handle: "h-3", AppGUID: "app-3", State: "running"},
 		},
-		sshReady: true,
+		SSHReady: true,
 		status:   agentapi.Status{CellID: cellID, Phase: agentapi.PhaseIdle},
 	}
 }
 
-func (c *fakeCell) Inventory(ctx context.Context) (agentapi.Inventory, error) {
+func (c *FakeCell) Inventory(ctx context.Context) (agentapi.Inventory, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return agentapi.Inventory{CellID: c.cellID, Containers: c.containers}, nil
 }
 
-func (c *fakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
-	p := agentapi.Plan{CellID: c.cellID, Steps: cellSteps, SSH: agentapi.SSHStatus{User: "investigator", Ready: c.sshReady}}
-	if !c.sshReady {
+func (c *FakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
+	p := agentapi.Plan{CellID: c.cellID, Steps: CellSteps, SSH: agentapi.SSHStatus{User: "investigator", Ready: c.SSHReady}}
+	if !c.SSHReady {
 		p.SSH.Problem = "user investigator not in bosh_sshers"
 	}
 	handles := map[string]bool{}
@@ -86,13 +89,13 @@ func (c *fakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
 	return p, nil
 }
 
-func (c *fakeCell) Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error) {
+func (c *FakeCell) Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.plan(req.Keep)
 }
 
-func (c *fakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
+func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sequesterCalls++
@@ -108,7 +111,7 @@ func (c *fakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 	}
 	if c.status.OperationID == "" {
 		c.status.Steps = nil
-		for _, s := range cellSteps {
+		for _, s := range CellSteps {
 			c.status.Steps = append(c.status.Steps, agentapi.Step{Name: s, State: agentapi.StepPending})
 		}
 	}
@@ -118,8 +121,8 @@ func (c *fakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 }
 
 // run resumes from the first step not done, as the agent's journal does.
-func (c *fakeCell) run(p agentapi.Plan) {
-	for i := range cellSteps {
+func (c *FakeCell) run(p agentapi.Plan) {
+	for i := range CellSteps {
 		c.mu.Lock()
 		st := &c.status.Steps[i]
 		if st.State == agentapi.StepDone {
@@ -128,8 +131,8 @@ func (c *fakeCell) run(p agentapi.Plan) {
 		}
 		now := time.Now()
 		st.State, st.StartedAt = agentapi.StepRunning, &now
-		if c.failAt == st.Name {
-			c.failAt = ""
+		if c.FailAt == st.Name {
+			c.FailAt = ""
 			st.State, st.Error = agentapi.StepFailed, "injected failure"
 			c.status.Phase, c.status.Error = agentapi.PhaseFailed, st.Name+": injected failure"
 			c.mu.Unlock()
@@ -150,8 +153,8 @@ func (c *fakeCell) run(p agentapi.Plan) {
 		case agentapi.StepCheckSSH:
 			c.status.SSH = agentapi.SSHStatus{User: "investigator", Ready: true, InSSHers: true, Keys: 1, Listening: true}
 		case agentapi.StepStopBoshAgent:
-			if c.stopBoshAgent != nil {
-				c.stopBoshAgent()
+			if c.StopBoshAgent != nil {
+				c.StopBoshAgent()
 			}
 		}
 		done := time.Now()
@@ -163,7 +166,7 @@ func (c *fakeCell) run(p agentapi.Plan) {
 	c.mu.Unlock()
 }
 
-func (c *fakeCell) Status(ctx context.Context) (agentapi.Status, error) {
+func (c *FakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.status
@@ -172,19 +175,19 @@ func (c *fakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	return st, nil
 }
 
-// agentFleet runs one real mTLS agent server per cell IP on loopback and
+// AgentFleet runs one real mTLS agent server per cell IP on loopback and
 // dials them by the IP the director reports.
-type agentFleet struct {
+type AgentFleet struct {
 	t         testing.TB
 	mu        sync.Mutex
 	clientTLS *tls.Config
 	serverTLS *tls.Config
 	servers   map[string]*agentapi.Server
-	cells     map[string]*fakeCell
+	cells     map[string]*FakeCell
 	down      map[string]bool
 }
 
-func newAgentFleet(t testing.TB) *agentFleet {
+func NewAgentFleet(t testing.TB) *AgentFleet {
 	ca, caFile := agentapitest.NewCA(t, "agents")
 	server := ca.Issue(t, "sequester-agent")
 	client := ca.Issue(t, "sequester-errand")
@@ -196,15 +199,15 @@ func newAgentFleet(t testing.TB) *agentFleet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &agentFleet{t: t, clientTLS: clientTLS, serverTLS: serverTLS,
-		servers: map[string]*agentapi.Server{}, cells: map[string]*fakeCell{}, down: map[string]bool{}}
+	return &AgentFleet{t: t, clientTLS: clientTLS, serverTLS: serverTLS,
+		servers: map[string]*agentapi.Server{}, cells: map[string]*FakeCell{}, down: map[string]bool{}}
 }
 
-// add starts the agent of the cell with the given IP and cell id.
-func (f *agentFleet) add(ip, cellID string) *fakeCell {
+// Add starts the agent of the cell with the given IP and cell id.
+func (f *AgentFleet) Add(ip, cellID string) *FakeCell {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	cell := newFakeCell(cellID)
+	cell := NewFakeCell(cellID)
 	srv, err := agentapi.Listen(lager.NewLogger("agent"), "127.0.0.1:0", f.serverTLS, cell)
 	if err != nil {
 		f.t.Fatal(err)
@@ -215,21 +218,21 @@ func (f *agentFleet) add(ip, cellID string) *fakeCell {
 	return cell
 }
 
-// setDown makes the agent at ip unreachable (connection refused) or back.
-func (f *agentFleet) setDown(ip string, down bool) {
+// SetDown makes the agent at ip unreachable (connection refused) or back.
+func (f *AgentFleet) SetDown(ip string, down bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.down[ip] = down
 }
 
-func (f *agentFleet) dialer() director.AgentDialer {
+func (f *AgentFleet) Dialer() director.AgentDialer {
 	return func(ip string) director.Agent { return &fleetAgent{f: f, ip: ip} }
 }
 
 // fleetAgent picks the server at every call, so an agent can go away and
 // come back under a client the flow already holds.
 type fleetAgent struct {
-	f  *agentFleet
+	f  *AgentFleet
 	ip string
 }
 
@@ -255,4 +258,18 @@ func (a *fleetAgent) Sequester(ctx context.Context, r agentapi.SequesterRequest)
 
 func (a *fleetAgent) Status(ctx context.Context) (agentapi.Status, error) {
 	return a.client().Status(ctx)
+}
+
+// SequesterCalls counts POST /v1/sequester the cell answered.
+func (c *FakeCell) SequesterCalls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sequesterCalls
+}
+
+// SetSSHReady sets whether investigator SSH is ready.
+func (c *FakeCell) SetSSHReady(ready bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.SSHReady = ready
 }
