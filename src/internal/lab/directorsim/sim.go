@@ -2,6 +2,7 @@ package directorsim
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -134,18 +135,27 @@ func New(opts Options) (*Simulator, error) {
 	if opts.ListenAddr != "" {
 		host, _, err := net.SplitHostPort(opts.ListenAddr)
 		if err != nil {
+			_ = s.srv.Listener.Close()
 			return nil, fmt.Errorf("listen address %q: %w", opts.ListenAddr, err)
 		}
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			_ = s.srv.Listener.Close()
 			return nil, fmt.Errorf("listen address %q: only a loopback IP is allowed", opts.ListenAddr)
 		}
 		l, err := net.Listen("tcp", opts.ListenAddr)
 		if err != nil {
+			_ = s.srv.Listener.Close()
 			return nil, fmt.Errorf("listening on %s: %w", opts.ListenAddr, err)
 		}
 		_ = s.srv.Listener.Close()
 		s.srv.Listener = l
 	}
+	cert, err := selfSignedCert()
+	if err != nil {
+		_ = s.srv.Listener.Close()
+		return nil, fmt.Errorf("making the TLS certificate: %w", err)
+	}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	s.srv.StartTLS()
 	if opts.HMInterval > 0 {
 		s.hmStop = make(chan struct{})
