@@ -79,6 +79,9 @@ func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, err
 	if err != nil {
 		return nil, nil, err
 	}
+	if s.resurrectionMode == "" {
+		s.resurrectionMode = record.ResurrectionScoped
+	}
 	if s.resurrectionMode != record.ResurrectionScoped && s.resurrectionMode != record.ResurrectionGlobal {
 		return nil, nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
 	}

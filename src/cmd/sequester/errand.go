@@ -13,7 +13,7 @@ import (
 func init() { register(newErrandCommand) }
 
 func newErrandCommand() *cobra.Command {
-	var file string
+	var file, logLevel string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "errand --config FILE",
@@ -29,6 +29,9 @@ func newErrandCommand() *cobra.Command {
 				return err
 			}
 			s.json = asJSON
+			if logLevel != "" {
+				s.dir.logLevel = logLevel
+			}
 			f, _, err := s.flow(c.Instance)
 			if err != nil {
 				return err
@@ -38,6 +41,7 @@ func newErrandCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&file, "config", "", "the errand's rendered errand.json")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report instead of the readable one")
+	cmd.Flags().StringVar(&logLevel, "log-level", "", "log level on stderr (default: the config's log_level, else info)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
