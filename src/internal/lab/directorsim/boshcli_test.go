@@ -157,6 +157,21 @@ func TestRealBoshCLIAgainstTheSimulator(t *testing.T) {
 		})
 	}
 
+	t.Run("flags work as well as the environment", func(t *testing.T) {
+		caFile := cli.file("ca.pem", string(sim.CACertPEM()))
+		client, secret := sim.ClientCredentials()
+		flags := &boshCLI{t: t, bin: cli.bin, dir: cli.dir, env: []string{"HOME=" + cli.dir, "PATH=" + os.Getenv("PATH")}}
+		out, code := flags.run("-e", sim.URL(), "--ca-cert", caFile, "--client", client, "--client-secret", secret, "-d", "cf", "instances")
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		mustContain(t, "instances", out, "4 instances")
+		out, code = flags.run("-e", sim.URL(), "--ca-cert", caFile, "--client", client, "--client-secret", "wrong", "deployments")
+		if code == 0 {
+			t.Fatalf("a wrong secret must fail:\n%s", out)
+		}
+	})
+
 	t.Run("task N replays a task's event log", func(t *testing.T) {
 		id := lastTaskOfKind(sim, directorsim.KindUpdateDeployment)
 		out, code := cli.run("task", strconv.Itoa(id))

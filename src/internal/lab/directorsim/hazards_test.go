@@ -881,3 +881,42 @@ func TestHeartbeatsDriveResurrectionOnTheHealthMonitorsOwnTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestAFullDeployAppliesEveryPendingChangeToEveryInstance(t *testing.T) {
+	biggerVMs := strings.Replace(defaultCloudConfig, "cloud_properties: {cpu: 2}", "cloud_properties: {cpu: 4}", 1)
+	cases := []struct {
+		name        string
+		opts        boshdir.UpdateOpts
+		wantChanged bool
+	}{
+		{"a pending vm_type change recreates every instance's VM", boshdir.UpdateOpts{}, true},
+		{"a dry run changes nothing", boshdir.UpdateOpts{DryRun: true}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t, directorsim.Options{})
+			dir := newDirector(t, sim)
+			before := map[string]string{}
+			for _, i := range sim.Instances("cf") {
+				before[i.ID] = i.VMCID
+			}
+			mustSetCloudConfig(t, sim, "default", biggerVMs)
+			diff, err := cfDeployment(t, dir).Diff([]byte(cfManifest), false)
+			mustOK(t, err)
+			if len(diff.Diff) == 0 {
+				t.Fatal("the vm_type change is a pending change")
+			}
+			mustOK(t, cfDeployment(t, dir).Update([]byte(cfManifest), tc.opts))
+			for _, i := range sim.Instances("cf") {
+				if changed := before[i.ID] != i.VMCID; changed != tc.wantChanged {
+					t.Errorf("%s/%s VM changed = %v, want %v", i.Group, i.ID, changed, tc.wantChanged)
+				}
+			}
+			events, err := dir.Events(boshdir.EventsFilter{Deployment: "cf", Action: "update", ObjectType: "instance"})
+			mustOK(t, err)
+			if want := map[bool]int{true: 4, false: 0}[tc.wantChanged]; len(events) != want {
+				t.Errorf("want %d instance update events, got %d", want, len(events))
+			}
+		})
+	}
+}
