@@ -1,7 +1,9 @@
 package dstate
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -56,5 +58,31 @@ func TestScannerWithoutKeptDescriptorsStillSeesEveryProcess(t *testing.T) {
 	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
 	if uint64(len(kept.fds)) > rl.Cur/4+1 {
 		t.Fatalf("kept %d descriptors, over a quarter of the limit %d", len(kept.fds), rl.Cur)
+	}
+}
+
+func TestThreadScanningReadsTheThreadsOfThisProcess(t *testing.T) {
+	s := New(lager.NewLogger("test"), Config{Threads: true})
+	if _, err := s.Poll(); err != nil {
+		t.Fatal(err)
+	}
+	self := os.Getpid()
+	tids, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, e := range tids {
+		tid, _ := strconv.Atoi(e.Name())
+		if _, ok := s.taskFDs[tid]; ok && tid != self {
+			kept++
+		}
+	}
+	if len(tids) > 1 && kept == 0 {
+		t.Fatalf("none of this process's %d threads was read", len(tids))
+	}
+	s.Close()
+	if len(s.fds) != 0 || len(s.taskFDs) != 0 {
+		t.Fatalf("Close left %d process and %d thread descriptors", len(s.fds), len(s.taskFDs))
 	}
 }

@@ -36,6 +36,11 @@ type Config struct {
 	SuspectAfter time.Duration
 	// Now is the clock (tests pass their own).
 	Now func() time.Time
+	// Threads also looks at every thread of a multi-threaded process, at
+	// the cost of reading each thread's stat: a JVM stuck on a hung mount
+	// often shows its main thread in S and a worker in D. A thread in D
+	// is reported with its thread id as Pid and its thread name as Comm.
+	Threads bool
 	// MaxOpenFiles bounds the stat descriptors kept open between polls
 	// (default: a quarter of the soft RLIMIT_NOFILE, at most 16384; negative
 	// keeps none);
@@ -90,6 +95,7 @@ type Scanner struct {
 	suspects map[string]bool
 	last     Report
 	fds      map[int]int
+	taskFDs  map[int]int
 	maxFDs   int
 	buf      []byte
 }
@@ -117,6 +123,7 @@ func New(logger lager.Logger, cfg Config) *Scanner {
 		tracked:  map[key]seen{},
 		suspects: map[string]bool{},
 		fds:      map[int]int{},
+		taskFDs:  map[int]int{},
 		maxFDs:   cfg.MaxOpenFiles,
 		buf:      make([]byte, 1024),
 	}
@@ -143,17 +150,17 @@ func (s *Scanner) Poll() (Report, error) {
 		k := key{pid: st.Pid, start: st.StartTime}
 		prev, known := s.tracked[k]
 		if !known {
-			prev = seen{since: now, handle: s.handleOf(pid)}
+			prev = seen{since: now, handle: s.handleOf(st.dir)}
 		}
 		if prev.handle != "" && !frozenChecked[prev.handle] {
 			frozenChecked[prev.handle] = true
-			f, err := containers.Frozen(s.cfg.ProcRoot, s.cfg.CgroupRoot, pid)
+			f, err := containers.Frozen(s.cfg.ProcRoot, s.cfg.CgroupRoot, st.process)
 			if err != nil {
 				s.logger.Debug("freezer-state-unreadable", lager.Data{"pid": pid, "container_handle": prev.handle, "error": err.Error()})
 			}
 			frozen[prev.handle] = f
 		}
-		d := agentapi.DProcess{Pid: pid, Comm: st.Comm, Container: prev.handle, Since: prev.since, Wchan: s.wchan(pid)}
+		d := agentapi.DProcess{Pid: pid, Comm: st.Comm, Container: prev.handle, Since: prev.since, Wchan: s.wchan(st.dir)}
 		if prev.handle != "" && frozen[prev.handle] {
 			// A frozen process says nothing about a stuck kernel; start
 			// counting afresh once the container is thawed.
@@ -194,32 +201,101 @@ func (s *Scanner) Poll() (Report, error) {
 	return rep, nil
 }
 
+// found is a process, or a thread when Config.Threads is set, in state D.
+type found struct {
+	Stat
+	// process is the pid whose cgroup the task is in; dir is the task's
+	// procfs directory (/proc/<pid> or /proc/<pid>/task/<tid>).
+	process int
+	dir     string
+}
+
 // findD reads every pid's stat and returns those in state D, ascending.
-func (s *Scanner) findD(pids []int) []Stat {
+func (s *Scanner) findD(pids []int) []found {
 	listed := make(map[int]bool, len(pids))
-	var out []Stat
+	listedTasks := map[int]bool{}
+	var out []found
 	for _, pid := range pids {
 		listed[pid] = true
-		b, err := s.readStat(pid)
+		b, err := s.readStat(s.fds, pid, s.statPath(pid, "stat"))
 		if err != nil {
 			continue // exited while we scanned
 		}
 		// Only D matters: look at the state before parsing the rest.
 		closing := bytes.LastIndexByte(b, ')')
+		if closing < 0 || closing+2 >= len(b) {
+			continue
+		}
+		if b[closing+2] == 'D' {
+			if st, err := ParseStat(b); err == nil {
+				out = append(out, found{Stat: st, process: pid, dir: s.statPath(pid, "")})
+			}
+		}
+		if s.cfg.Threads && numThreads(b[closing+2:]) > 1 {
+			out = s.findDThreads(pid, listedTasks, out)
+		}
+	}
+	closeUnlisted(s.fds, listed)
+	closeUnlisted(s.taskFDs, listedTasks)
+	return out
+}
+
+// findDThreads adds the threads of pid other than its main one that are
+// in D: the main thread of a JVM stuck on a hung mount often sleeps
+// interruptibly while a worker waits in D.
+func (s *Scanner) findDThreads(pid int, listed map[int]bool, out []found) []found {
+	taskDir := s.statPath(pid, "task")
+	tids, err := containers.ListPids(taskDir)
+	if err != nil {
+		return out
+	}
+	for _, tid := range tids {
+		if tid == pid {
+			continue
+		}
+		listed[tid] = true
+		dir := taskDir + "/" + strconv.Itoa(tid)
+		b, err := s.readStat(s.taskFDs, tid, dir+"/stat")
+		if err != nil {
+			continue
+		}
+		closing := bytes.LastIndexByte(b, ')')
 		if closing < 0 || closing+2 >= len(b) || b[closing+2] != 'D' {
 			continue
 		}
 		if st, err := ParseStat(b); err == nil {
-			out = append(out, st)
-		}
-	}
-	for pid, fd := range s.fds {
-		if !listed[pid] {
-			syscall.Close(fd)
-			delete(s.fds, pid)
+			out = append(out, found{Stat: st, process: pid, dir: dir + "/"})
 		}
 	}
 	return out
+}
+
+// numThreads reads field 20 from the part of a stat line that starts at
+// the state (field 3).
+func numThreads(fromState []byte) int {
+	field := 3
+	start := 0
+	for i := 0; i <= len(fromState); i++ {
+		if i < len(fromState) && fromState[i] != ' ' {
+			continue
+		}
+		if field == 20 {
+			n, _ := strconv.Atoi(string(fromState[start:i]))
+			return n
+		}
+		field++
+		start = i + 1
+	}
+	return 0
+}
+
+func closeUnlisted(fds map[int]int, listed map[int]bool) {
+	for id, fd := range fds {
+		if !listed[id] {
+			syscall.Close(fd)
+			delete(fds, id)
+		}
+	}
 }
 
 // readStat reads /proc/<pid>/stat through a descriptor kept open across
@@ -227,16 +303,16 @@ func (s *Scanner) findD(pids []int) []Stat {
 // a new file), and pread at offset 0 makes the kernel format the file
 // afresh. A descriptor outlives its process: pread then fails with ESRCH,
 // also when the pid is reused, so a new process is always opened anew.
-func (s *Scanner) readStat(pid int) ([]byte, error) {
-	if fd, ok := s.fds[pid]; ok {
+func (s *Scanner) readStat(fds map[int]int, id int, path string) ([]byte, error) {
+	if fd, ok := fds[id]; ok {
 		b, err := s.pread(fd)
 		if err == nil {
 			return b, nil
 		}
 		syscall.Close(fd)
-		delete(s.fds, pid)
+		delete(fds, id)
 	}
-	fd, err := syscall.Open(s.statPath(pid, "stat"), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -245,8 +321,8 @@ func (s *Scanner) readStat(pid int) ([]byte, error) {
 		syscall.Close(fd)
 		return nil, err
 	}
-	if len(s.fds) < s.maxFDs {
-		s.fds[pid] = fd
+	if len(s.fds)+len(s.taskFDs) < s.maxFDs {
+		fds[id] = fd
 	} else {
 		syscall.Close(fd)
 	}
@@ -278,18 +354,16 @@ func (s *Scanner) pread(fd int) ([]byte, error) {
 func (s *Scanner) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for pid, fd := range s.fds {
-		syscall.Close(fd)
-		delete(s.fds, pid)
-	}
+	closeUnlisted(s.fds, nil)
+	closeUnlisted(s.taskFDs, nil)
 }
 
 func (s *Scanner) statPath(pid int, file string) string {
 	return s.cfg.ProcRoot + "/" + strconv.Itoa(pid) + "/" + file
 }
 
-func (s *Scanner) handleOf(pid int) string {
-	b, err := os.ReadFile(s.statPath(pid, "cgroup"))
+func (s *Scanner) handleOf(dir string) string {
+	b, err := os.ReadFile(dir + "cgroup")
 	if err != nil {
 		return ""
 	}
@@ -297,8 +371,8 @@ func (s *Scanner) handleOf(pid int) string {
 	return h
 }
 
-func (s *Scanner) wchan(pid int) string {
-	b, err := os.ReadFile(s.statPath(pid, "wchan"))
+func (s *Scanner) wchan(dir string) string {
+	b, err := os.ReadFile(dir + "wchan")
 	if err != nil {
 		return ""
 	}
