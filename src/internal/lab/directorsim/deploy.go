@@ -296,11 +296,6 @@ func (s *Simulator) deployLocked(r *taskRun, name, text string, manifest *omap, 
 			obsolete = append(obsolete, list...)
 		}
 	}
-	obsoleteSet := map[*instance]bool{}
-	for _, inst := range obsolete {
-		obsoleteSet[inst] = true
-	}
-
 	// IP addresses the director's database holds: every reservation of
 	// every instance it knows. A VM whose reference was deleted is not in
 	// it once its instance moved on, which is why it can be handed out.

@@ -134,7 +134,6 @@ func (s *Simulator) SetResurrectionPaused(paused bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.paused = paused
-	s.addEventLocked(event{action: "update", objectType: "resurrection", objectName: fmt.Sprintf("paused=%t", paused)})
 	s.logger.Info("resurrection-updated", lager.Data{"paused": paused})
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"code.cloudfoundry.org/lager/v3"
 )
 
 type deployment struct {
@@ -217,7 +219,7 @@ func (s *Simulator) createVMLocked(d *deployment, inst *instance, cause string, 
 		}
 	}
 	s.addEventLocked(event{action: "create", objectType: "vm", objectName: cid, task: taskID, deployment: d.name, instance: inst.name()})
-	s.logger.Info("vm-created", map[string]any{"vm_cid": cid, "instance": inst.name(), "ips": ips, "cause": cause})
+	s.logger.Info("vm-created", lager.Data{"vm_cid": cid, "instance": inst.name(), "ips": ips, "cause": cause})
 	return VM{CID: cid, AgentID: agentID, IPs: ips, Deployment: d.name, Group: inst.group, InstanceID: inst.id, CreatedAt: now, Referenced: true}
 }
 
@@ -235,7 +237,7 @@ func (s *Simulator) deleteIaaSVMLocked(cid string, taskID int, deploymentName, i
 		}
 	}
 	s.addEventLocked(event{action: "delete", objectType: "vm", objectName: cid, task: taskID, deployment: deploymentName, instance: instanceName})
-	s.logger.Info("vm-deleted", map[string]any{"vm_cid": cid, "agent_id": vm.agentID})
+	s.logger.Info("vm-deleted", lager.Data{"vm_cid": cid, "agent_id": vm.agentID})
 	return true
 }
 
