@@ -371,6 +371,9 @@ func TestFullDeployGivesAReservedIPsInstanceANewVMOnANewIP(t *testing.T) {
 	if now.VMCID == "" || now.IPs["cells"] == oldIP {
 		t.Fatalf("want a new VM on a new IP, got %+v (old IP %s)", now, oldIP)
 	}
+	if _, pinned, ok := sim.Manifest("cf"); !ok || strings.Join(pinned, ",") != "1,3" {
+		t.Fatalf("the deploy pins the latest cloud configs, got %v", pinned)
+	}
 	if ip := now.IPs["cells"]; ip == "10.0.0.1" || (ip >= "10.0.0.2" && ip <= "10.0.0.9" && len(ip) == 8) {
 		t.Fatalf("allocated a restricted IP %s", ip)
 	}

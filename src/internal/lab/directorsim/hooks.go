@@ -366,3 +366,25 @@ func (s *Simulator) LockHolder(dep string) (taskID int, locked bool) {
 	}
 	return 0, false
 }
+
+// Deployments lists the deployed deployments by name.
+func (s *Simulator) Deployments() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sortedDeploymentNames()
+}
+
+// Manifest returns a deployment's manifest as last deployed and the ids of
+// the cloud configs pinned to it.
+func (s *Simulator) Manifest(dep string) (manifest string, cloudConfigIDs []string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deployments[dep]
+	if d == nil {
+		return "", nil, false
+	}
+	for _, id := range d.cloudConfigIDs {
+		cloudConfigIDs = append(cloudConfigIDs, strconv.Itoa(id))
+	}
+	return d.manifestText, cloudConfigIDs, true
+}
