@@ -572,3 +572,21 @@ func withDeadline(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func TestAResurrectionThePauseDidNotStopIsReportedNotHidden(t *testing.T) {
+	l := newLab(t, 250*time.Millisecond)
+	// Not waiting for the health monitor's re-read leaves it resurrecting
+	// with the rules it read before the pause.
+	l.opts.ResurrectionWait = time.Nanosecond
+	tgt := l.target()
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err == nil || !strings.Contains(err.Error(), "outside this run: resurrected or recreated while sequestering") {
+		t.Fatalf("err = %v", err)
+	}
+	if rep.State != record.StateFailed {
+		t.Fatalf("state %s", rep.State)
+	}
+	if n := l.sim.TaskCounts()[directorsim.KindUpdateDeployment]; n != 1 {
+		t.Fatalf("%d deploys; the flow must stop, not redeploy over it", n)
+	}
+}

@@ -28,6 +28,13 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 		logger.Info("already-replaced", lager.Data{"vm_cid": in.VMID, "ips": in.IPs})
 		return f.afterDeploy(logger)
 	}
+	if in.VMID != "" && in.VMID != f.rec.VMCID {
+		// A VM on the old IP that we did not create: the missing_vm
+		// auto-resolution (a resurrection) recreated the instance from the
+		// database, next to the live sequestered VM.
+		return fmt.Errorf("the VM of %s changed from %s to %s (IPs %v) outside this run: resurrected or recreated while sequestering; two VMs may share %s",
+			f.rec.Instance(), f.rec.VMCID, in.VMID, in.IPs, f.rec.OldIP)
+	}
 	manifest, err := f.t.dep.Manifest()
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)

@@ -29,12 +29,23 @@ func (f *Flow) targetInstance() (boshdir.Instance, error) {
 }
 
 // vmForgotten: the director no longer holds the old VM for the instance.
+// Before the redeploy the only other VM it may hold is none: another VM
+// means something outside this run (a resurrection the pause did not stop,
+// an operator's recreate) replaced the sequestered VM, most likely on its
+// old IP, and going on would hide that.
 func (f *Flow) vmForgotten() (bool, error) {
 	in, err := f.targetInstance()
 	if err != nil {
 		return false, err
 	}
-	return in.VMID != f.rec.VMCID, nil
+	switch in.VMID {
+	case f.rec.VMCID:
+		return false, nil
+	case "":
+		return true, nil
+	}
+	return false, fmt.Errorf("the VM of %s changed from %s to %s (IPs %v) outside this run: resurrected or recreated while sequestering; the sequestered VM may be gone",
+		f.rec.Instance(), f.rec.VMCID, in.VMID, in.IPs)
 }
 
 // waitUnresponsive polls `vms --format=full` until the director reports
