@@ -114,6 +114,13 @@ func TestRealBoshCLIAgainstTheSimulator(t *testing.T) {
 					t.Fatal("the rule should disable diego-cell")
 				}
 			}},
+		{name: "update-cloud-config stores a named cloud config through the legacy endpoint",
+			args: []string{"update-cloud-config", "--name", "extra", cli.file("extra.yml", "vm_extensions:\n- name: lb\n")},
+			want: []string{"+ vm_extensions:", "Succeeded"},
+			check: func(t *testing.T) {
+				out, _ := cli.run("cloud-config", "--name", "extra")
+				mustContain(t, "cloud-config --name extra", out, "- name: lb")
+			}},
 		{name: "cck --report finds nothing on a healthy deployment", args: []string{"-d", "cf", "cck", "--report"},
 			want: []string{"0 problems", "Succeeded"}},
 		{name: "update-resurrection off pauses resurrection", args: []string{"update-resurrection", "off"},
@@ -251,6 +258,17 @@ func TestRealBoshCLIReproducesTheOldIPHazards(t *testing.T) {
 			now := cell(t, sim, "1")
 			if now.VMCID == "" || (now.IPs["cells"] == oldIP) != tc.wantOldIP {
 				t.Fatalf("old IP %s, want it reused %v; instance now %+v", oldIP, tc.wantOldIP, now)
+			}
+
+			// releasing: the forgotten VM is deleted by cid
+			out, code = cli.run("-d", "cf", "delete-vm", target.VMCID)
+			if code != 0 {
+				t.Fatalf("delete-vm: exit %d\n%s", code, out)
+			}
+			for _, vm := range sim.IaaSVMs() {
+				if vm.CID == target.VMCID {
+					t.Fatal("delete-vm leaves the forgotten VM running")
+				}
 			}
 		})
 	}
