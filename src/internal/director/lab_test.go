@@ -505,6 +505,21 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 			},
 		},
 		{
+			name: "another unfinished sequestration in the deployment",
+			setup: func(l *lab) (string, string, agentapi.Keep) {
+				other, _ := l.sim.Instance("cf", "diego-cell", "2")
+				store := record.NewStore(l.conn.Director, "", l.logger)
+				if _, err := store.Create(record.Record{ID: "seq-other", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: other.ID, State: record.StateFailed}); err != nil {
+					l.t.Fatal(err)
+				}
+				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
+			},
+			want: func(l *lab) string {
+				other, _ := l.sim.Instance("cf", "diego-cell", "2")
+				return `another sequestration in deployment "cf" is not finished: diego-cell/` + other.ID + " (seq-other, failed); finish it first (re-run it)"
+			},
+		},
+		{
 			name: "the last instance of its group",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
 				api, _ := l.sim.Instance("cf", "api", "0")

@@ -173,17 +173,27 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 	ok("network", fmt.Sprintf("manual network %s in cloud config %q, subnet %s", t.placement.Network, t.placement.Config, t.placement.Range))
 
 	if !t.resumeOnly {
+		all, err := f.Store.List()
+		if err != nil {
+			return refuse("limits", err)
+		}
+		var active, unfinished []string
+		for _, r := range all {
+			if !r.Active() || (r.Deployment == d && r.InstanceID == t.id) {
+				continue
+			}
+			active = append(active, r.Deployment+":"+r.Instance())
+			if r.Deployment == d && r.State != record.StateComplete {
+				unfinished = append(unfinished, fmt.Sprintf("%s (%s, %s)", r.Instance(), r.ID, r.State))
+			}
+		}
+		// Two sequestrations of one deployment at once would each deploy
+		// the other's reserved IP, recreating a VM that is not yet let go.
+		if len(unfinished) > 0 {
+			return refuse("limits", fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
+				d, strings.Join(unfinished, ", ")))
+		}
 		if f.Opts.MaxSequestered > 0 {
-			all, err := f.Store.List()
-			if err != nil {
-				return refuse("limits", err)
-			}
-			var active []string
-			for _, r := range all {
-				if r.Active() && !(r.Deployment == d && r.InstanceID == t.id) {
-					active = append(active, r.Deployment+":"+r.Instance())
-				}
-			}
 			if len(active) >= f.Opts.MaxSequestered {
 				return refuse("limits", fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
 					len(active), f.Opts.MaxSequestered, strings.Join(active, ", ")))
