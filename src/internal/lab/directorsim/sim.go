@@ -58,9 +58,9 @@ type Options struct {
 	// 127.0.0.1:0 (a free port). Other addresses are refused: the simulator
 	// is for one machine only.
 	ListenAddr string
-	// OnVMCreated is called (outside the simulator's lock, in its own
-	// goroutine-safe context) after the simulated IaaS creates a VM, so the
-	// lab can start a stand-in agent for it.
+	// OnVMCreated is called after the simulated IaaS creates a VM, from the
+	// task that created it and without the simulator's lock held (so it may
+	// call the simulator), for the lab to start a stand-in agent for it.
 	OnVMCreated func(VM)
 }
 
