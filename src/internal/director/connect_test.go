@@ -1,0 +1,127 @@
+package director_test
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+)
+
+// authDirector answers /info (naming its auth type), /resurrection and
+// /tasks with auth checked: basic, or a bearer token a UAA issued.
+type authDirector struct {
+	mu       sync.Mutex
+	authType string
+	uaaURL   string
+	seen     []string // Authorization headers of authenticated calls
+}
+
+func (d *authDirector) authorised(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	ok := false
+	switch d.authType {
+	case "uaa":
+		ok = h == "bearer uaa-token-for-errand"
+	default:
+		u, p, basic := r.BasicAuth()
+		ok = basic && u == "errand" && p == "s3cret"
+	}
+	if ok {
+		d.mu.Lock()
+		d.seen = append(d.seen, strings.Fields(h)[0])
+		d.mu.Unlock()
+	}
+	return ok
+}
+
+func (d *authDirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user := ""
+	if d.authorised(r) {
+		user = "errand"
+	}
+	switch r.URL.Path {
+	case "/info":
+		opts := map[string]any{}
+		if d.authType == "uaa" {
+			opts["url"] = d.uaaURL
+		}
+		json.NewEncoder(w).Encode(map[string]any{"name": "d", "version": "280.0.0", "user": user,
+			"user_authentication": map[string]any{"type": d.authType, "options": opts}})
+	case "/resurrection":
+		if user == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"resurrection": false})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func pemOf(srv *httptest.Server) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+}
+
+func TestConnectAuthenticatesAsInfoSays(t *testing.T) {
+	uaa := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		r.ParseForm()
+		if r.URL.Path != "/oauth/token" || r.Form.Get("grant_type") != "client_credentials" || u != "errand" || p != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"token_type": "bearer", "access_token": "uaa-token-for-errand", "expires_in": 3600})
+	}))
+	defer uaa.Close()
+	for _, tc := range []struct {
+		authType, wantScheme string
+	}{{"basic", "Basic"}, {"uaa", "bearer"}} {
+		t.Run(tc.authType, func(t *testing.T) {
+			d := &authDirector{authType: tc.authType, uaaURL: uaa.URL}
+			srv := httptest.NewTLSServer(d)
+			defer srv.Close()
+			// One PEM holding both CAs, as BOSH_CA_CERT may.
+			ca := pemOf(srv) + pemOf(uaa)
+			conn, err := director.Connect(director.ConnectOptions{URL: srv.URL, CACert: ca, Client: "errand", ClientSecret: "s3cret"}, lager.NewLogger("test"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conn.AuthType != tc.authType {
+				t.Fatalf("auth type %q", conn.AuthType)
+			}
+			paused, err := conn.Raw.GlobalResurrectionPaused()
+			if err != nil || !paused {
+				t.Fatalf("GlobalResurrectionPaused = %v, %v; want true (resurrection: false)", paused, err)
+			}
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if len(d.seen) < 2 || d.seen[len(d.seen)-1] != tc.wantScheme {
+				t.Fatalf("authenticated calls %v; want %s", d.seen, tc.wantScheme)
+			}
+		})
+	}
+}
+
+func TestConnectRefusesWrongCredentialsAndUnknownCAs(t *testing.T) {
+	d := &authDirector{authType: "basic"}
+	srv := httptest.NewTLSServer(d)
+	defer srv.Close()
+	_, err := director.Connect(director.ConnectOptions{URL: srv.URL, CACert: pemOf(srv), Client: "errand", ClientSecret: "wrong"}, lager.NewLogger("test"))
+	if err == nil || !strings.Contains(err.Error(), `not authenticated as client "errand"`) {
+		t.Fatalf("wrong secret: err = %v", err)
+	}
+	// httptest servers share one certificate: another CA must be made.
+	other, _ := agentapitest.NewCA(t, "other")
+	_, err = director.Connect(director.ConnectOptions{URL: srv.URL, CACert: string(other.CertPEM), Client: "errand", ClientSecret: "s3cret"}, lager.NewLogger("test"))
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("wrong CA: err = %v", err)
+	}
+}
