@@ -155,12 +155,20 @@ func runAndReport(cmd *cobra.Command, f *director.Flow, asJSON bool) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	rep, err := f.Run(ctx)
-	if rep != nil {
-		if asJSON {
-			_ = writeJSON(cmd.OutOrStdout(), rep)
-		} else {
-			rep.WriteText(cmd.OutOrStdout())
+	switch {
+	case rep != nil && asJSON:
+		_ = writeJSON(cmd.OutOrStdout(), rep)
+	case rep != nil:
+		rep.WriteText(cmd.OutOrStdout())
+	case asJSON && err != nil:
+		// Refused before a record existed: still one JSON document.
+		state := "failed"
+		if director.IsRefusal(err) {
+			state = "refused"
 		}
+		_ = writeJSON(cmd.OutOrStdout(), map[string]string{
+			"state": state, "deployment": f.Opts.Deployment, "instance": f.Opts.Instance, "error": err.Error(),
+		})
 	}
 	return asExit(err)
 }

@@ -226,6 +226,16 @@ func TestCellExitCodes(t *testing.T) {
 	}
 }
 
+func TestARefusalWithJSONIsStillOneJSONDocument(t *testing.T) {
+	newCLILab(t)
+	code, out, _ := runCLI(t, "", "cell", "-d", "cf", "diego-cell/nope", "--keep-suspects", "-n", "--json")
+	var doc map[string]string
+	if code != exitRefused || json.Unmarshal([]byte(out), &doc) != nil || doc["state"] != "refused" ||
+		doc["error"] != `instance diego-cell/nope not found in deployment "cf"` {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+}
+
 func TestErrandRunsTheSameFlowFromItsConfig(t *testing.T) {
 	l := newCLILab(t)
 	cfg := map[string]any{
