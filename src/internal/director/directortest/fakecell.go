@@ -100,14 +100,14 @@ func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 	defer c.mu.Unlock()
 	c.sequesterCalls++
 	if c.status.OperationID != "" && c.status.OperationID != req.OperationID {
-		return c.status, fmt.Errorf("operation %s owns the cell: %w", c.status.OperationID, agentapi.ErrConflict)
+		return c.snapshot(), fmt.Errorf("operation %s owns the cell: %w", c.status.OperationID, agentapi.ErrConflict)
 	}
 	if c.status.Phase == agentapi.PhaseRunning || c.status.Phase == agentapi.PhaseDone {
-		return c.status, nil
+		return c.snapshot(), nil
 	}
 	p, err := c.plan(req.Keep)
 	if err != nil {
-		return c.status, err
+		return c.snapshot(), err
 	}
 	if c.status.OperationID == "" {
 		c.status.Steps = nil
@@ -117,7 +117,7 @@ func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 	}
 	c.status.OperationID, c.status.Phase, c.status.Error = req.OperationID, agentapi.PhaseRunning, ""
 	go c.run(p)
-	return c.status, nil
+	return c.snapshot(), nil
 }
 
 // run resumes from the first step not done, as the agent's journal does.
@@ -169,10 +169,18 @@ func (c *FakeCell) run(p agentapi.Plan) {
 func (c *FakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.snapshot(), nil
+}
+
+// snapshot copies the status (its slices are rewritten by run) while the
+// lock is held; the server encodes it after.
+func (c *FakeCell) snapshot() agentapi.Status {
 	st := c.status
 	st.Steps = append([]agentapi.Step(nil), c.status.Steps...)
+	st.Kept = append([]string(nil), c.status.Kept...)
+	st.Pruned = append([]string(nil), c.status.Pruned...)
 	st.UpdatedAt = time.Now()
-	return st, nil
+	return st
 }
 
 // AgentFleet runs one real mTLS agent server per cell IP on loopback and
