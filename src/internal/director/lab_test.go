@@ -605,3 +605,41 @@ func TestAResurrectionThePauseDidNotStopIsReportedNotHidden(t *testing.T) {
 		t.Fatalf("%d deploys; the flow must stop, not redeploy over it", n)
 	}
 }
+
+func TestListReportsDriftAndReleaseRefusesUnfinishedRecords(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger, Agents: l.fleet.Dialer()}
+
+	// A failed run inside the unsafe window: release must not delete the
+	// VM of an unfinished sequestration.
+	l.sim.FailNextTask(directorsim.KindUpdateDeployment, "injected")
+	if _, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t)); err == nil {
+		t.Fatal("the injected deploy failure went unnoticed")
+	}
+	_, err := adm.Release(context.Background(), "cf", "diego-cell/"+tgt.ID)
+	if !director.IsRefusal(err) || !strings.Contains(err.Error(), "is failed, not complete; re-run `sequester cell` to finish it before releasing") {
+		t.Fatalf("release of a failed record: %v", err)
+	}
+	list, err := adm.List(context.Background(), "")
+	if err != nil || len(list) != 1 || !strings.Contains(strings.Join(list[0].Drift, "|"), "resurrection is still paused by this sequestration") {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	l.rerunCompletes(tgt.ID)
+
+	// An operator re-uploads the cloud config from git, without our entry.
+	if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+		t.Fatal(err)
+	}
+	list, err = adm.List(context.Background(), "cf")
+	if err != nil || len(list) != 1 || list[0].Reserved == nil || *list[0].Reserved {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	want := "old IP " + tgt.IPs["cells"] + ` is no longer reserved in cloud config "diego"`
+	if len(list[0].Drift) != 1 || !strings.HasPrefix(list[0].Drift[0], want) {
+		t.Fatalf("drift %q; want %q...", list[0].Drift, want)
+	}
+	if _, err := adm.Status("cf", "diego-cell/unknown"); !director.IsRefusal(err) {
+		t.Fatalf("status of an unknown instance: %v", err)
+	}
+}
