@@ -17,10 +17,12 @@ func TestUnexpectedChangesAllowOnlyTheReservedEntry(t *testing.T) {
 	}{
 		{"an empty diff", nil, nil},
 		{"unchanged context lines", [][]interface{}{{"networks:", nil}, {"- name: cf", nil}}, nil},
-		{"our entry added to a block list", [][]interface{}{{"  reserved:", nil}, {"  - 10.0.16.5", "added"}}, nil},
+		{"our entry added to a block list", [][]interface{}{{"    reserved:", nil}, {"    - 10.0.16.9", nil}, {"    - 10.0.16.5", "added"}}, nil},
 		{"our key added as a flow list", [][]interface{}{{"  reserved: [10.0.16.5]", "added"}}, nil},
 		{"a new reserved key with our quoted entry", [][]interface{}{{"  reserved:", "added"}, {"  - '10.0.16.5'", "added"}}, nil},
-		{"another IP reserved", [][]interface{}{{"  - 10.0.16.6", "added"}}, []string{"added - 10.0.16.6"}},
+		{"another IP reserved", [][]interface{}{{"    reserved:", nil}, {"    - 10.0.16.6", "added"}}, []string{"added - 10.0.16.6"}},
+		{"a released entry removed", [][]interface{}{{"    reserved:", nil}, {"    - 10.0.16.5", "added"}, {"    - 10.0.16.77", "removed"}}, nil},
+		{"our IP as a static entry", [][]interface{}{{"    static:", nil}, {"    - 10.0.16.5", "added"}}, []string{"added - 10.0.16.5"}},
 		{"a string the director re-renders as a list", [][]interface{}{{"  reserved: 10.0.16.2 - 10.0.16.4", "removed"}, {"  reserved:", "added"},
 			{"  - 10.0.16.2 - 10.0.16.4", "added"}, {"  - 10.0.16.5", "added"}}, nil},
 		{"a flow list with a foreign entry", [][]interface{}{{"  reserved: [10.0.16.5, 10.0.16.7]", "added"}}, []string{"added reserved: [10.0.16.5, 10.0.16.7]"}},
@@ -30,6 +32,28 @@ func TestUnexpectedChangesAllowOnlyTheReservedEntry(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := unexpectedChanges(boshdir.NewDeploymentDiff(tc.diff, nil), []string{"10.0.16.2 - 10.0.16.4", "10.0.16.5"})
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("got %q want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPendingChangesBlockingLetsOnlyReservedRemovalsThrough(t *testing.T) {
+	cases := []struct {
+		name string
+		diff [][]interface{}
+		want []string
+	}{
+		{"a released reserved entry", [][]interface{}{{"networks:", nil}, {"  reserved:", nil}, {"  - 10.0.16.5", "removed"}}, nil},
+		{"a dropped reserved key", [][]interface{}{{"  reserved: [10.0.16.5]", "removed"}}, nil},
+		{"a new reserved entry", [][]interface{}{{"  reserved:", nil}, {"  - 10.0.16.5", "added"}}, []string{"added - 10.0.16.5"}},
+		{"a removed instance group job", [][]interface{}{{"  jobs:", nil}, {"  - rep", "removed"}}, []string{"removed - rep"}},
+		{"a changed instance count", [][]interface{}{{"  instances: 4", "added"}}, []string{"added instances: 4"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := pendingChangesBlocking(boshdir.NewDeploymentDiff(tc.diff, nil))
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Fatalf("got %q want %q", got, tc.want)
 			}

@@ -322,6 +322,17 @@ func TestSequestrationEndToEnd(t *testing.T) {
 	if cfg.Content != cellsCloudConfig {
 		t.Fatalf("cloud config after release differs from the operator's:\n%s", cfg.Content)
 	}
+
+	// The replacement misbehaves too: a released record does not block
+	// sequestering it; the new record takes the name over.
+	cell := l.fleet.Add(rep.NewIP, tgt.ID)
+	cell.StopBoshAgent = func() { _ = l.sim.SetInstanceAgentResponsive("cf", "diego-cell", tgt.ID, false) }
+	l.snapshot()
+	again, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err != nil || again.State != record.StateComplete || again.RecordID == rep.RecordID || again.OldIP != rep.NewIP {
+		t.Fatalf("second sequestration: %v %+v", err, again)
+	}
+	l.checkInvariants(tgt.ID)
 }
 
 // concurrentWriter plays another writer of configs: before the nth

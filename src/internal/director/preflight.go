@@ -86,9 +86,9 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("record", fmt.Errorf("%s/%s of deployment %q is already sequestered (record %s, state %s, old IP %s); release it first",
 				t.group, t.id, d, t.existing.ID, t.existing.State, t.existing.OldIP))
 		case record.StateReleased:
-			t.existing = nil
-			existing.State = record.StateReleased
-			t.existing = &existing
+			// History: a new sequestration of the replacement VM takes
+			// the record's name over (ensureRecord).
+			ok("record", fmt.Sprintf("earlier sequestration %s was released", t.existing.ID))
 		default:
 			t.resumeOnly = true
 			ok("record", fmt.Sprintf("resuming %s (state %s)", t.existing.ID, t.existing.State))
@@ -160,11 +160,15 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if err != nil {
 			return refuse("diff", fmt.Errorf("diff of %q: %w", d, err))
 		}
-		if n := len(changedLines(diff)); n > 0 {
+		if blocking := pendingChangesBlocking(diff); len(blocking) > 0 {
 			return refuse("diff", fmt.Errorf("deployment %q has pending changes (%d changed lines: %s); deploy or revert them first",
-				d, n, strings.Join(firstN(changedLines(diff), 3), " | ")))
+				d, len(blocking), strings.Join(firstN(blocking, 3), " | ")))
 		}
-		ok("diff", "empty")
+		if n := len(changedLines(diff)); n > 0 {
+			ok("diff", fmt.Sprintf("only %d removed reserved entries pending (harmless)", n))
+		} else {
+			ok("diff", "empty")
+		}
 	}
 
 	if err := f.locate(t); err != nil {
