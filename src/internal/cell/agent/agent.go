@@ -1,0 +1,469 @@
+// Package agent is the cell side of a sequestration: inventory, plan, and
+// the ordered, journaled, resumable sequence that withdraws routes, kills
+// the rep without evacuation, isolates the kept containers, captures
+// evidence, waits for BBS to run replacements elsewhere, prunes the rest,
+// checks investigator SSH and stops the BOSH agent last.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"code.cloudfoundry.org/bbs/models"
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
+)
+
+// Steps in the order they run.
+var Steps = []string{
+	agentapi.StepWithdrawRoutes,
+	agentapi.StepStopRep,
+	agentapi.StepIsolateKept,
+	agentapi.StepCaptureEvidence,
+	agentapi.StepAwaitReplacements,
+	agentapi.StepPruneContainers,
+	agentapi.StepCheckSSH,
+	agentapi.StepStopBoshAgent,
+}
+
+// Stopper stops one cell process and says what it did; stopping what is
+// already stopped only verifies it (package stopper).
+type Stopper interface {
+	Stop(ctx context.Context) (string, error)
+}
+
+// IsolationOptions say how kept containers are isolated.
+type IsolationOptions struct {
+	BlockEgress bool
+	// Freeze pauses the containers once their network is cut.
+	Freeze bool
+	// AllowSources may still reach the kept containers (investigators).
+	AllowSources []string
+}
+
+// Isolator makes the kept containers' ports refuse new connections (TCP
+// reset) so gorouter drops them as backends, optionally blocking their
+// egress and freezing them. It must be idempotent.
+type Isolator interface {
+	Isolate(ctx context.Context, kept []agentapi.Container, opts IsolationOptions) (string, error)
+}
+
+// Capturer captures an evidence bundle (package evidence).
+type Capturer interface {
+	Capture(ctx context.Context, name string) (evidence.Bundle, error)
+}
+
+// SSHChecker checks investigator access (package sshaccess).
+type SSHChecker interface {
+	Check() agentapi.SSHStatus
+}
+
+// BBS is the part of the bbs client the agent uses.
+type BBS interface {
+	ActualLRPs(logger lager.Logger, traceID string, filter models.ActualLRPFilter) ([]*models.ActualLRP, error)
+}
+
+// DState is the D-state poller (package dstate).
+type DState interface {
+	Last() dstate.Report
+}
+
+// Deps are the agent's parts. Optional ones may be nil: DState, Isolator
+// (then kept containers cannot be isolated and a sequester keeping any is
+// refused), BBS (then the replacement wait is skipped and says so).
+type Deps struct {
+	CellID  string
+	Logger  lager.Logger
+	Journal *journal.Journal
+	// Backend picks the container backend (garden, or runc when garden
+	// does not answer) each time it is needed.
+	Backend      func(ctx context.Context) (containers.Backend, error)
+	DState       DState
+	RouteEmitter Stopper
+	Rep          Stopper
+	BoshAgent    Stopper
+	Isolator     Isolator
+	Evidence     Capturer
+	SSH          SSHChecker
+	BBS          BBS
+
+	// ReplacementTimeout bounds the wait for replacements (default 120 s).
+	ReplacementTimeout time.Duration
+	// ReplacementPoll is the BBS polling interval (default 2 s).
+	ReplacementPoll time.Duration
+	PruneWorkers    int
+	// Freeze and BlockEgress are the defaults a request can turn on.
+	Freeze      bool
+	BlockEgress bool
+	// AllowSources may still reach kept containers after isolation.
+	AllowSources []string
+	// StopBoshAgent false leaves the agent running (config bosh_agent.stop).
+	StopBoshAgent bool
+	Now           func() time.Time
+}
+
+// Agent runs at most one operation per cell, ever; the journal makes that
+// hold across restarts.
+type Agent struct {
+	d      Deps
+	logger lager.Logger
+
+	mu      sync.Mutex
+	running bool
+	done    chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// New checks the parts and returns an agent. Close it to stop a running
+// operation (it stays journaled as running and resumes on the next start).
+func New(d Deps) (*Agent, error) {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"cell id": d.CellID != "", "journal": d.Journal != nil, "container backend": d.Backend != nil,
+		"route emitter stopper": d.RouteEmitter != nil, "rep stopper": d.Rep != nil,
+		"BOSH agent stopper": d.BoshAgent != nil, "evidence": d.Evidence != nil, "ssh check": d.SSH != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("agent: missing %s", strings.Join(missing, ", "))
+	}
+	if d.Logger == nil {
+		d.Logger = lager.NewLogger("sequester-agent")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.ReplacementTimeout <= 0 {
+		d.ReplacementTimeout = 120 * time.Second
+	}
+	if d.ReplacementPoll <= 0 {
+		d.ReplacementPoll = 2 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Agent{d: d, logger: d.Logger.Session("agent", lager.Data{"cell_id": d.CellID}), ctx: ctx, cancel: cancel}, nil
+}
+
+var operationIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", agentapi.ErrInvalidRequest, fmt.Sprintf(format, args...))
+}
+
+func refused(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", agentapi.ErrRefused, fmt.Sprintf(format, args...))
+}
+
+// Inventory lists the containers with what BBS and the D-state poller know.
+func (a *Agent) Inventory(ctx context.Context) (agentapi.Inventory, error) {
+	inv := agentapi.Inventory{CellID: a.d.CellID, CollectedAt: a.d.Now().UTC()}
+	b, err := a.d.Backend(ctx)
+	if err != nil {
+		return inv, fmt.Errorf("container backend: %w", err)
+	}
+	inv.Backend = b.Name()
+	if b.Name() == containers.BackendRunc {
+		inv.Warnings = append(inv.Warnings, "garden does not answer: containers are listed and pruned through runc, which leaves networking, images and garden's records behind")
+	}
+	cs, err := b.List(ctx)
+	if err != nil {
+		return inv, fmt.Errorf("list containers: %w", err)
+	}
+	if a.d.DState != nil {
+		a.d.DState.Last().Annotate(cs)
+	} else {
+		inv.Warnings = append(inv.Warnings, "no D-state poller: no container is marked a suspect")
+	}
+	if a.d.BBS != nil {
+		lrps, err := a.cellLRPs()
+		if err != nil {
+			inv.Warnings = append(inv.Warnings, "BBS: "+err.Error())
+		} else {
+			annotateLRPs(cs, lrps)
+		}
+	}
+	inv.Containers = cs
+	return inv, nil
+}
+
+func (a *Agent) cellLRPs() ([]*models.ActualLRP, error) {
+	return a.d.BBS.ActualLRPs(a.logger, "", models.ActualLRPFilter{CellID: a.d.CellID})
+}
+
+// annotateLRPs fills process guid and index from BBS: the container handle
+// is the ActualLRP's instance guid.
+func annotateLRPs(cs []agentapi.Container, lrps []*models.ActualLRP) {
+	byInstance := map[string]*models.ActualLRP{}
+	for _, l := range lrps {
+		byInstance[l.InstanceGuid] = l
+	}
+	for i := range cs {
+		l, ok := byInstance[cs[i].Handle]
+		if !ok {
+			continue
+		}
+		cs[i].InstanceGUID = l.InstanceGuid
+		if cs[i].ProcessGUID == "" {
+			cs[i].ProcessGUID = l.ProcessGuid
+		}
+		if cs[i].Index == nil {
+			idx := int(l.Index)
+			cs[i].Index = &idx
+		}
+	}
+}
+
+// prepared is a validated request: what would be kept, pruned, awaited.
+type prepared struct {
+	plan    agentapi.Plan
+	keep    []agentapi.Container
+	prune   []agentapi.Container
+	awaited []journal.LRPInstance
+}
+
+// prepare validates a request against the cell and changes nothing.
+// strict makes every problem a refusal (Sequester); otherwise problems
+// become warnings where a plan can still be shown.
+func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (prepared, error) {
+	var p prepared
+	if req.ReplacementTimeoutSeconds < 0 {
+		return p, invalid("replacement_timeout_seconds must not be negative")
+	}
+	inv, err := a.Inventory(ctx)
+	if err != nil {
+		return p, err
+	}
+	sel, err := keep.Resolve(req.Keep, inv.Containers)
+	if err != nil {
+		if errors.Is(err, keep.ErrRefused) {
+			return p, refused("%v", err)
+		}
+		return p, err
+	}
+	p.keep, p.prune = sel.Keep, sel.Prune
+	p.plan = agentapi.Plan{CellID: a.d.CellID, Keep: sel.Keep, Prune: sel.Prune, Warnings: inv.Warnings}
+	if p.plan.Keep == nil {
+		p.plan.Keep = []agentapi.Container{}
+	}
+	if p.plan.Prune == nil {
+		p.plan.Prune = []agentapi.Container{}
+	}
+	freeze := req.Freeze || a.d.Freeze
+	egress := req.BlockEgress || a.d.BlockEgress
+	if len(p.keep) > 0 && a.d.Isolator == nil {
+		return p, refused("kept containers cannot be isolated: no isolation is configured on this agent, and a kept container that still listens keeps receiving traffic (gorouter never times out TLS routes)")
+	}
+	steps := []string{
+		"withdraw routes: monit stop the route emitter and check it is gone",
+		"stop the rep: monit unmonitor, SIGKILL (no evacuation, no container cleanup), check it stays dead",
+	}
+	iso := fmt.Sprintf("isolate %d kept container(s): their ports reset new connections except from %v", len(p.keep), a.d.AllowSources)
+	if egress {
+		iso += "; block their egress"
+	}
+	if freeze {
+		iso += "; freeze them"
+	}
+	steps = append(steps, iso, "capture an evidence bundle")
+	if a.d.BBS == nil || req.SkipReplacementWait {
+		why := "BBS is not configured"
+		if req.SkipReplacementWait {
+			why = "the request skips it"
+		}
+		steps = append(steps, "skip the wait for replacements: "+why)
+		p.plan.Warnings = append(p.plan.Warnings, "no wait for replacements elsewhere ("+why+"): apps lose the pruned instances' capacity until BBS reschedules them")
+	} else {
+		lrps, err := a.cellLRPs()
+		if err != nil {
+			return p, refused("BBS does not answer (%v): fix the BBS settings, or skip the wait for replacements explicitly", err)
+		}
+		p.awaited = awaitedInstances(lrps, p.prune)
+		steps = append(steps, fmt.Sprintf("wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(p.awaited)))
+	}
+	steps = append(steps, fmt.Sprintf("prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
+	p.plan.SSH = a.d.SSH.Check()
+	if !p.plan.SSH.Ready {
+		msg := "investigator SSH is not ready: " + p.plan.SSH.Problem
+		if !req.AllowWithoutSSH {
+			return p, refused("%s; set it up (user in bosh_sshers with authorized keys, sshd listening) or allow going on without it explicitly", msg)
+		}
+		p.plan.Warnings = append(p.plan.Warnings, msg+" (allowed by the request)")
+	}
+	steps = append(steps, "check investigator SSH again")
+	if a.d.StopBoshAgent && !req.SkipBoshAgentStop {
+		steps = append(steps, "stop the BOSH agent so that it stays down")
+	} else {
+		steps = append(steps, "leave the BOSH agent running")
+	}
+	p.plan.Steps = steps
+	return p, nil
+}
+
+// awaitedInstances are the LRP instances on this cell whose containers
+// will be pruned.
+func awaitedInstances(lrps []*models.ActualLRP, prune []agentapi.Container) []journal.LRPInstance {
+	pruned := map[string]bool{}
+	for _, c := range prune {
+		pruned[c.Handle] = true
+	}
+	var out []journal.LRPInstance
+	for _, l := range lrps {
+		if pruned[l.InstanceGuid] && l.Presence != models.ActualLRP_Evacuating {
+			out = append(out, journal.LRPInstance{ProcessGUID: l.ProcessGuid, Index: l.Index, InstanceGUID: l.InstanceGuid})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// Plan says what Sequester would do, changing nothing. A request Sequester
+// would refuse is refused here too, with the same error.
+func (a *Agent) Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error) {
+	if req.OperationID != "" {
+		if _, err := a.d.Journal.Owner(req.OperationID); err != nil {
+			return agentapi.Plan{}, fmt.Errorf("%w: %v", agentapi.ErrConflict, err)
+		}
+	}
+	p, err := a.prepare(ctx, req)
+	return p.plan, err
+}
+
+// Status is the journaled operation, or idle.
+func (a *Agent) Status(context.Context) (agentapi.Status, error) {
+	st, ok := a.d.Journal.Current()
+	if !ok {
+		return agentapi.Status{CellID: a.d.CellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}, UpdatedAt: a.d.Now().UTC()}, nil
+	}
+	return st.Status, nil
+}
+
+// Sequester starts the sequence in the background and returns its status.
+// The same operation id returns the status, resuming a failed or
+// interrupted run; another id is a conflict while one is journaled.
+func (a *Agent) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
+	if !operationIDPattern.MatchString(req.OperationID) {
+		return agentapi.Status{}, invalid("operation_id %q must be 1-128 letters, digits, '.', '_', ':' or '-'", req.OperationID)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	same, err := a.d.Journal.Owner(req.OperationID)
+	if err != nil {
+		return agentapi.Status{}, fmt.Errorf("%w: %v", agentapi.ErrConflict, err)
+	}
+	if same {
+		st, _ := a.d.Journal.Current()
+		if st.Status.Phase != agentapi.PhaseDone && !a.running {
+			a.logger.Info("resuming-operation", lager.Data{"operation_id": req.OperationID, "phase": st.Status.Phase})
+			a.startLocked()
+		}
+		return a.Status(ctx)
+	}
+	p, err := a.prepare(ctx, req)
+	if err != nil {
+		a.logger.Info("sequester-refused", lager.Data{"operation_id": req.OperationID, "error": err.Error()})
+		return agentapi.Status{}, err
+	}
+	st := journal.NewState(a.d.CellID, req, Steps, a.d.Now())
+	st.Keep, st.Prune, st.Awaited = p.keep, p.prune, p.awaited
+	st.Status.Kept = handlesOf(p.keep)
+	st.Status.SSH = p.plan.SSH
+	for _, c := range append(append([]agentapi.Container{}, p.keep...), p.prune...) {
+		if c.Suspect {
+			st.Status.Suspects = append(st.Status.Suspects, c.Handle)
+		}
+	}
+	sort.Strings(st.Status.Suspects)
+	if err := a.d.Journal.Begin(st); err != nil {
+		if errors.Is(err, journal.ErrOtherOperation) {
+			return agentapi.Status{}, fmt.Errorf("%w: %v", agentapi.ErrConflict, err)
+		}
+		return agentapi.Status{}, err
+	}
+	a.logger.Info("sequester-accepted", lager.Data{"operation_id": req.OperationID, "kept": st.Status.Kept, "prune_count": len(p.prune), "awaited_count": len(p.awaited)})
+	a.startLocked()
+	return a.Status(ctx)
+}
+
+// Resume restarts a journaled operation that was running when the agent
+// stopped. A failed operation waits for its id to be posted again.
+func (a *Agent) Resume() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st, ok := a.d.Journal.Current()
+	if !ok || st.Status.Phase != agentapi.PhaseRunning || a.running {
+		return false
+	}
+	a.logger.Info("resuming-operation", lager.Data{"operation_id": st.Request.OperationID})
+	a.startLocked()
+	return true
+}
+
+func (a *Agent) startLocked() {
+	a.running = true
+	a.done = make(chan struct{})
+	done := a.done
+	go func() {
+		defer close(done)
+		a.run(a.ctx)
+		a.mu.Lock()
+		a.running = false
+		a.mu.Unlock()
+	}()
+}
+
+// Wait blocks until no operation runs in this process (tests, shutdown).
+func (a *Agent) Wait() {
+	a.mu.Lock()
+	done := a.done
+	a.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// Close interrupts a running operation and waits for it. The step it was
+// in stays journaled as running and is re-run on resume.
+func (a *Agent) Close() {
+	a.cancel()
+	a.Wait()
+}
+
+func handlesOf(cs []agentapi.Container) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Handle)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (a *Agent) workers() int {
+	if a.d.PruneWorkers > 0 {
+		return a.d.PruneWorkers
+	}
+	return prune.DefaultWorkers
+}
+
+func (a *Agent) replacementTimeout(req agentapi.SequesterRequest) time.Duration {
+	if req.ReplacementTimeoutSeconds > 0 {
+		return time.Duration(req.ReplacementTimeoutSeconds) * time.Second
+	}
+	return a.d.ReplacementTimeout
+}

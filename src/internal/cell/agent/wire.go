@@ -1,0 +1,210 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"code.cloudfoundry.org/bbs"
+	"code.cloudfoundry.org/bbs/models"
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+)
+
+// Wired is the agent's parts built from its config, with the D-state
+// scanner the caller polls on its interval.
+type Wired struct {
+	Deps         Deps
+	Scanner      *dstate.Scanner
+	PollInterval time.Duration
+}
+
+// FromConfig builds every part from the rendered agent config. It contacts
+// nothing: garden, monit and BBS are reached when a request needs them.
+func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
+	var w Wired
+	if cfg.CellID == "" {
+		return w, fmt.Errorf("config: cell_id is empty")
+	}
+	j, err := journal.Open(cfg.StateDir)
+	if err != nil {
+		return w, err
+	}
+	mc, err := monit.NewClient(logger, cfg.Monit.Address, cfg.Monit.CredentialsFile)
+	if err != nil {
+		return w, err
+	}
+	backend, err := backendSelector(logger, cfg)
+	if err != nil {
+		return w, err
+	}
+	w.Scanner = dstate.New(logger, dstate.Config{
+		CgroupRoot:   cfg.Runc.CgroupRoot,
+		SuspectAfter: time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
+	})
+	w.PollInterval = time.Duration(cfg.DState.PollIntervalSeconds) * time.Second
+	var bbsClient bbs.Client
+	if cfg.BBS.URL != "" {
+		u, err := url.Parse(cfg.BBS.URL)
+		if err != nil {
+			return w, fmt.Errorf("config: bbs.url: %w", err)
+		}
+		bbsClient, err = bbs.NewClientWithConfig(bbs.ClientConfig{
+			URL: cfg.BBS.URL, IsTLS: u.Scheme == "https",
+			CAFile: cfg.BBS.CAFile, CertFile: cfg.BBS.CertFile, KeyFile: cfg.BBS.KeyFile,
+			RequestTimeout: 10 * time.Second, Retries: 2,
+		})
+		if err != nil {
+			return w, fmt.Errorf("config: bbs client: %w", err)
+		}
+	}
+	ev := evidence.Collector{
+		Dir:      cfg.Evidence.Dir,
+		MaxBytes: cfg.Evidence.MaxBytes,
+		LogFiles: cfg.Evidence.LogFiles,
+		Logger:   logger,
+		Containers: func(ctx context.Context) (any, error) {
+			b, err := backend(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return b.List(ctx)
+		},
+		DStateReport: func() any { return w.Scanner.Last() },
+	}
+	if bbsClient != nil {
+		ev.ActualLRPs = func(context.Context) (any, error) {
+			return bbsClient.ActualLRPs(logger, "", bbsFilterForCell(cfg.CellID))
+		}
+	}
+	w.Deps = Deps{
+		CellID:       cfg.CellID,
+		Logger:       logger,
+		Journal:      j,
+		Backend:      backend,
+		DState:       w.Scanner,
+		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), Logger: logger},
+		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger},
+		BoshAgent: stopper.BoshAgent{
+			Supervisor: orDefault(cfg.BoshAgent.Supervisor, stopper.SupervisorAuto), RunitService: cfg.BoshAgent.RunitService,
+			SvBinary: cfg.BoshAgent.SvBinary, SystemdUnit: cfg.BoshAgent.SystemdUnit, Logger: logger,
+		},
+		Isolator:           NetworkIsolator{Logger: logger, Backend: backend},
+		Evidence:           ev,
+		SSH:                sshaccess.Checker{User: cfg.SSH.User, Sudo: cfg.SSH.Sudo, Port: cfg.SSH.Port, PublicKeys: cfg.SSH.PublicKeys},
+		ReplacementTimeout: time.Duration(cfg.BBS.ReplacementTimeoutSeconds) * time.Second,
+		PruneWorkers:       cfg.Prune.Workers,
+		Freeze:             cfg.Isolation.Freeze,
+		BlockEgress:        cfg.Isolation.BlockEgress,
+		AllowSources:       cfg.SSH.SourceCIDRs,
+		StopBoshAgent:      cfg.BoshAgent.Stop,
+	}
+	if bbsClient != nil {
+		w.Deps.BBS = bbsClient
+	}
+	return w, nil
+}
+
+// backendSelector prefers garden and falls back to runc when garden does
+// not answer, deciding on every call: garden may wedge mid-operation.
+func backendSelector(logger lager.Logger, cfg config.Agent) (func(context.Context) (containers.Backend, error), error) {
+	var g *containers.Garden
+	var r *containers.Runc
+	if cfg.Runc.Root != "" {
+		r = containers.NewRunc(logger, containers.RuncConfig{
+			Binary: cfg.Runc.Binary, Root: cfg.Runc.Root, DepotPath: cfg.Garden.DepotPath, CgroupRoot: cfg.Runc.CgroupRoot,
+		})
+	}
+	if cfg.Garden.Socket != "" {
+		gc := containers.GardenConfig{Socket: cfg.Garden.Socket, CgroupRoot: cfg.Runc.CgroupRoot}
+		if r != nil {
+			gc.Freezer = r
+		}
+		g = containers.NewGarden(logger, gc)
+	}
+	if g == nil && r == nil {
+		return nil, fmt.Errorf("config: neither garden.socket nor runc.root is set")
+	}
+	return func(ctx context.Context) (containers.Backend, error) {
+		return containers.Select(ctx, logger, g, r)
+	}, nil
+}
+
+// NetworkIsolator adapts package isolation to the agent: it re-reads the
+// kept containers (their pids may have changed since the operation was
+// journaled), isolates each and checks the rules are in force.
+type NetworkIsolator struct {
+	Logger  lager.Logger
+	Backend func(context.Context) (containers.Backend, error)
+}
+
+func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container, opts IsolationOptions) (string, error) {
+	b, err := n.Backend(ctx)
+	if err != nil {
+		return "", err
+	}
+	iso, err := isolation.New(n.Logger, b, isolation.Options{AllowCIDRs: opts.AllowSources, BlockEgress: opts.BlockEgress, Freeze: opts.Freeze})
+	if err != nil {
+		return "", err
+	}
+	current, err := b.List(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list containers: %w", err)
+	}
+	byHandle := map[string]agentapi.Container{}
+	for _, c := range current {
+		byHandle[c.Handle] = c
+	}
+	rules, frozen := 0, 0
+	for _, k := range kept {
+		c, ok := byHandle[k.Handle]
+		if !ok {
+			return "", fmt.Errorf("kept container %s is gone", k.Handle)
+		}
+		res, err := iso.Isolate(ctx, c)
+		if err != nil {
+			return "", err
+		}
+		if err := iso.Verify(ctx, c); err != nil {
+			return "", fmt.Errorf("isolation of %s not in force: %w", c.Handle, err)
+		}
+		rules += len(res.Rules)
+		if res.Frozen {
+			frozen++
+		}
+	}
+	detail := fmt.Sprintf("%d container(s) reset new TCP connections (%d rules)", len(kept), rules)
+	if len(opts.AllowSources) > 0 {
+		detail += " except from " + strings.Join(opts.AllowSources, ", ")
+	}
+	if opts.BlockEgress {
+		detail += "; egress blocked"
+	}
+	if frozen > 0 {
+		detail += fmt.Sprintf("; %d frozen", frozen)
+	}
+	return detail, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func bbsFilterForCell(cellID string) models.ActualLRPFilter {
+	return models.ActualLRPFilter{CellID: cellID}
+}
