@@ -97,13 +97,18 @@ func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, err
 	if err != nil {
 		return nil, nil, err
 	}
+	requestedBy := s.requestedBy
+	if requestedBy == "" {
+		// Without a login name the director client is who acted.
+		requestedBy = "director client " + s.dir.client
+	}
 	f := &director.Flow{
 		Dir: conn.Director, Raw: conn.Raw, Agents: agents, BBS: bbs, Logger: logger,
 		Store: record.NewStore(conn.Director, s.dir.recordType, logger),
 		Opts: director.Options{
 			Deployment: s.deployment, Instance: instance, Keep: keep,
 			Freeze: s.freeze, BlockEgress: s.blockEgress, AllowWithoutSSH: s.allowWithoutSSH,
-			Reason: s.reason, CaseID: s.caseID, RequestedBy: s.requestedBy,
+			Reason: s.reason, CaseID: s.caseID, RequestedBy: requestedBy,
 			MaxSequestered: s.maxSequestered, RecordType: s.dir.recordType,
 			ResurrectionWait: s.resurrectionWait, UnresponsiveTimeout: s.unresponsiveTimeout,
 			CellTimeout: s.cellTimeout, PollInterval: s.pollInterval, ResurrectionMode: s.resurrectionMode,
