@@ -507,3 +507,38 @@ func TestAnOperatorsChangeLandingMidwayIsNeverDeployedByUs(t *testing.T) {
 	}
 	l.failedRunOutcome(tgt.ID, rep, err)
 }
+
+func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	other, _ := l.sim.Instance("cf", "diego-cell", "1")
+	// Another cell's agent stops answering while ours is being let go.
+	l.stopHook = func(id string) {
+		if id == tgt.ID {
+			_ = l.sim.SetInstanceAgentResponsive("cf", "diego-cell", other.ID, false)
+		}
+	}
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err == nil {
+		t.Fatal("the deploy bound an unresponsive agent elsewhere and still succeeded")
+	}
+	if s := rep.Steps[6]; s.Name != director.StepDeleteVMReference || s.State != record.StepDone {
+		t.Fatalf("delete-vm-reference: %+v", s)
+	}
+	if s := rep.Steps[7]; s.Name != director.StepRedeploy || s.State != record.StepFailed {
+		t.Fatalf("redeploy: %+v (err %v)", s, err)
+	}
+	now, _ := l.sim.Instance("cf", "diego-cell", other.ID)
+	if now.VMCID != other.VMCID {
+		t.Fatalf("the other instance's problem was resolved too: VM %s -> %s", other.VMCID, now.VMCID)
+	}
+	mine, _ := l.sim.Instance("cf", "diego-cell", tgt.ID)
+	if mine.VMCID != "" {
+		t.Fatalf("our VM reference is still there: %s", mine.VMCID)
+	}
+	l.failedRunOutcome(tgt.ID, rep, err)
+	// The other agent comes back; the re-run finishes.
+	l.stopHook = nil
+	_ = l.sim.SetInstanceAgentResponsive("cf", "diego-cell", other.ID, true)
+	l.rerunCompletes(tgt.ID)
+}
