@@ -62,9 +62,30 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 	// Diff carries the cloud/runtime config ids we just checked: the deploy
 	// is pinned to them, not to whatever is latest a second later.
 	if err := f.t.dep.Update([]byte(manifest), boshdir.UpdateOpts{Diff: diff}); err != nil {
+		if names := f.otherUnresponsive(); len(names) > 0 {
+			return fmt.Errorf("deploy: other instances' agents stopped answering (%s), the director cannot bind them; bring them back and re-run: %w",
+				strings.Join(names, ", "), err)
+		}
 		return fmt.Errorf("deploy: %w", err)
 	}
 	return f.afterDeploy(logger)
+}
+
+// otherUnresponsive names the other instances whose agents do not answer,
+// to explain a failed deploy (a deploy binds every instance first).
+func (f *Flow) otherUnresponsive() []string {
+	vms, err := f.t.dep.VMInfos()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, vm := range vms {
+		if vm.ID != f.rec.InstanceID && vm.ProcessState == JobStateUnresponsive {
+			out = append(out, vm.JobName+"/"+vm.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // replaced: the instance has a VM other than the sequestered one, on an IP
