@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"code.cloudfoundry.org/lager/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+)
+
+func init() { register(newAgentCommand) }
+
+func newAgentCommand() *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "agent --config FILE",
+		Short: "Run the cell agent: the mTLS API that sequesters this cell",
+		Long: `agent runs on a Diego cell as root under monit. It serves the mTLS API
+(/v1/inventory, /v1/plan, /v1/sequester, /v1/status), polls for processes
+stuck in D state, and resumes a journaled sequestration after a restart.
+It logs lager JSON to stdout.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg config.Agent
+			if err := config.Load(file, &cfg); err != nil {
+				return refused(err)
+			}
+			logger, err := agentLogger(cfg.LogLevel)
+			if err != nil {
+				return refused(err)
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			return agent.Serve(ctx, logger, cfg, nil)
+		},
+	}
+	cmd.Flags().StringVar(&file, "config", "", "the agent's rendered agent.json")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+func agentLogger(level string) (lager.Logger, error) {
+	min := lager.INFO
+	if level != "" {
+		l, err := lager.LogLevelFromString(strings.ToLower(level))
+		if err != nil {
+			return nil, fmt.Errorf("log_level: %w", err)
+		}
+		min = l
+	}
+	logger := lager.NewLogger("sequester-agent")
+	logger.RegisterSink(lager.NewWriterSink(os.Stdout, min))
+	return logger, nil
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+)
+
+// init adds --local to the status command that status.go registers: this
+// file's init runs after status.go's (files initialise in name order), so
+// it wraps that constructor instead of registering a second "status".
+func init() {
+	for i, f := range subcommands {
+		build := f
+		subcommands[i] = func() *cobra.Command {
+			cmd := build()
+			if cmd.Name() == "status" {
+				addLocalStatus(cmd)
+			}
+			return cmd
+		}
+	}
+}
+
+// addLocalStatus makes `status --local --config FILE` read the agent's
+// state file on the cell, without the network.
+func addLocalStatus(cmd *cobra.Command) {
+	var local bool
+	var file string
+	cmd.Flags().BoolVar(&local, "local", false, "on a cell: read the agent's state file instead of asking the director (needs --config)")
+	cmd.Flags().StringVar(&file, "config", "", "with --local: the agent's rendered agent.json")
+	cmd.Example += "  # on a cell, without the network:\n  sequester status --local --config /var/vcap/jobs/sequester-agent/config/agent.json\n"
+	args, run := cmd.Args, cmd.RunE
+	cmd.Args = func(c *cobra.Command, a []string) error {
+		if local {
+			return cobra.NoArgs(c, a)
+		}
+		if args == nil {
+			return nil
+		}
+		return args(c, a)
+	}
+	cmd.RunE = func(c *cobra.Command, a []string) error {
+		if !local {
+			if file != "" {
+				return refused(errors.New("--config goes with --local"))
+			}
+			return run(c, a)
+		}
+		if file == "" {
+			return refused(errors.New("--local needs --config FILE (the agent's agent.json)"))
+		}
+		var cfg config.Agent
+		if err := config.Load(file, &cfg); err != nil {
+			return refused(err)
+		}
+		st, err := agent.LocalStatus(cfg.CellID, cfg.StateDir)
+		if err != nil {
+			return err
+		}
+		asJSON, _ := c.Flags().GetBool("json")
+		if asJSON {
+			return writeJSON(c.OutOrStdout(), st)
+		}
+		agent.WriteStatus(c.OutOrStdout(), st)
+		return nil
+	}
+}

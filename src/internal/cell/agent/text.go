@@ -1,0 +1,106 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+)
+
+// LocalStatus reads the journaled status from the state dir, without the
+// network or a running agent; idle when nothing was ever journaled.
+func LocalStatus(cellID, stateDir string) (agentapi.Status, error) {
+	st, err := journal.Read(stateDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return agentapi.Status{CellID: cellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}}, nil
+	}
+	if err != nil {
+		return agentapi.Status{}, err
+	}
+	return st.Status, nil
+}
+
+// WriteStatus prints a status for people.
+func WriteStatus(w io.Writer, st agentapi.Status) {
+	fmt.Fprintf(w, "cell:       %s\n", st.CellID)
+	if st.OperationID != "" {
+		fmt.Fprintf(w, "operation:  %s\n", st.OperationID)
+	}
+	fmt.Fprintf(w, "phase:      %s\n", st.Phase)
+	if st.Error != "" {
+		fmt.Fprintf(w, "error:      %s\n", st.Error)
+	}
+	if !st.UpdatedAt.IsZero() {
+		fmt.Fprintf(w, "updated:    %s\n", st.UpdatedAt.UTC().Format(time.RFC3339))
+	}
+	if len(st.Steps) > 0 {
+		fmt.Fprintln(w, "\nsteps:")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for _, s := range st.Steps {
+			took := ""
+			if s.StartedAt != nil && s.FinishedAt != nil {
+				took = s.FinishedAt.Sub(*s.StartedAt).Round(time.Millisecond).String()
+			}
+			note := s.Detail
+			if s.Error != "" {
+				note = "ERROR: " + s.Error
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.State, took, note)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nkept (%d):   %s\n", len(st.Kept), strings.Join(st.Kept, ", "))
+	fmt.Fprintf(w, "pruned (%d): %s\n", len(st.Pruned), abbreviateList(st.Pruned, 10))
+	if len(st.PruneFailures) > 0 {
+		fmt.Fprintln(w, "prune failures:")
+		hs := make([]string, 0, len(st.PruneFailures))
+		for h := range st.PruneFailures {
+			hs = append(hs, h)
+		}
+		sort.Strings(hs)
+		for _, h := range hs {
+			fmt.Fprintf(w, "  %s: %s\n", h, st.PruneFailures[h])
+		}
+	}
+	if len(st.Suspects) > 0 {
+		fmt.Fprintf(w, "suspects:   %s\n", strings.Join(st.Suspects, ", "))
+	}
+	if len(st.NoReplacement) > 0 {
+		fmt.Fprintf(w, "no replacement elsewhere: %s\n", strings.Join(st.NoReplacement, ", "))
+	}
+	if st.Evidence != "" {
+		fmt.Fprintf(w, "evidence:   %s\n", st.Evidence)
+	}
+	if st.SSH.User != "" {
+		ssh := "ready"
+		if !st.SSH.Ready {
+			ssh = "NOT READY: " + st.SSH.Problem
+		}
+		fmt.Fprintf(w, "ssh:        %s (%s)\n", st.SSH.User, ssh)
+	}
+	if len(st.Durations) > 0 {
+		names := make([]string, 0, len(st.Durations))
+		for n := range st.Durations {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			d := st.Durations[n]
+			fmt.Fprintf(w, "timing %s: count %d, total %.3fs, max %.3fs, p99 %.3fs\n", n, d.Count, d.TotalSeconds, d.MaxSeconds, d.P99Seconds)
+		}
+	}
+}
+
+func abbreviateList(s []string, n int) string {
+	if len(s) <= n {
+		return strings.Join(s, ", ")
+	}
+	return strings.Join(s[:n], ", ") + fmt.Sprintf(", ... (%d more)", len(s)-n)
+}
