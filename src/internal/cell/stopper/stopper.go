@@ -91,6 +91,15 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 		logger.Error("failed-to-read-monit-status", err)
 		return "", err
 	}
+	pid := pidFromFile(r.PidFile)
+	// Two live candidates mean a stale pid file or a second rep: killing
+	// the wrong process is worse than stopping here.
+	if alive(pid) && alive(s.Pid) && pid != s.Pid {
+		return "", fmt.Errorf("rep pid file %s names pid %d but monit watches pid %d: check which is the rep", r.PidFile, pid, s.Pid)
+	}
+	if !alive(pid) {
+		pid = s.Pid
+	}
 	// Unmonitor first: a killed process that monit still watches is
 	// restarted within a cycle, and the new rep destroys every container.
 	if s.Monitor != monit.NotMonitored {
@@ -98,10 +107,6 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 			logger.Error("failed-to-unmonitor", err)
 			return "", err
 		}
-	}
-	pid := pidFromFile(r.PidFile)
-	if !alive(pid) {
-		pid = s.Pid
 	}
 	killed := false
 	if alive(pid) {

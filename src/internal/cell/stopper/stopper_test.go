@@ -3,7 +3,9 @@ package stopper_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +61,11 @@ func startCell(t *testing.T) *cell {
 		t.Fatal(err)
 	}
 	c.client.PollInterval = 100 * time.Millisecond
+	for _, name := range []string{"rep", "route_emitter"} {
+		if _, err := c.client.WaitFor(context.Background(), name, monit.Service.Running); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, c.monit.Log())
+		}
+	}
 	return c
 }
 
@@ -234,5 +241,29 @@ func TestBoshAgentSupervisorDetection(t *testing.T) {
 				t.Fatalf("Detect = %q, %v", got, err)
 			}
 		})
+	}
+}
+
+func TestRepStopRefusesWhenThePidFileAndMonitDisagree(t *testing.T) {
+	c := startCell(t)
+	repPid := monitd.PidFromFile(c.repPid)
+	other := exec.Command("sleep", "300")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	stale := filepath.Join(t.TempDir(), "rep.pid")
+	if err := os.WriteFile(stale, []byte(strconv.Itoa(other.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: stale, Logger: lager.NewLogger("test"), Hold: time.Second}
+	if _, err := s.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "check which is the rep") {
+		t.Fatalf("stop = %v", err)
+	}
+	if !monitd.Alive(other.Process.Pid) || !monitd.Alive(repPid) {
+		t.Fatal("a process was killed although the rep's pid was ambiguous")
+	}
+	if svc, err := c.client.Service(context.Background(), "rep"); err != nil || svc.Monitor != monit.Monitored {
+		t.Fatalf("the rep was unmonitored: %+v %v", svc, err)
 	}
 }
