@@ -112,7 +112,17 @@ type Deps struct {
 	AllowSources []string
 	// StopBoshAgent false leaves the agent running (config bosh_agent.stop).
 	StopBoshAgent bool
-	Now           func() time.Time
+	// Preflight checks, before anything changes, that the parts the
+	// sequence will need answer (monit knows the services, the BOSH
+	// agent's supervisor is known). Each problem refuses a sequester.
+	Preflight []Check
+	Now       func() time.Time
+}
+
+// Check is one preflight check; Run returns nil when it holds.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context) error
 }
 
 // Agent runs at most one operation per cell, ever; the journal makes that
@@ -298,6 +308,11 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		steps = append(steps, fmt.Sprintf("wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(p.awaited)))
 	}
 	steps = append(steps, fmt.Sprintf("prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
+	for _, c := range a.d.Preflight {
+		if err := c.Run(ctx); err != nil {
+			return p, refused("%s: %v", c.Name, err)
+		}
+	}
 	p.plan.SSH = a.d.SSH.Check()
 	if !p.plan.SSH.Ready {
 		msg := "investigator SSH is not ready: " + p.plan.SSH.Problem

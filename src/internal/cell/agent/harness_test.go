@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +66,6 @@ type cell struct {
 	t          *testing.T
 	dir        string
 	garden     *gardenrunc.Fixture
-	gclient    gclientIface
 	monit      *monitd.Daemon
 	monitc     *monit.Client
 	runit      *runitd.Daemon
@@ -86,10 +84,6 @@ type cell struct {
 	agentCAF   string
 	clientTLS  *tls.Config
 	logFile    string
-}
-
-type gclientIface interface {
-	Containers(props map[string]string) ([]string, error)
 }
 
 // router counts route registrations, like a gorouter that never forgets.
@@ -518,5 +512,3 @@ func stepByName(st agentapi.Status, name string) agentapi.Step {
 	}
 	return agentapi.Step{}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -190,8 +190,6 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 		})
 	}
 
-	noSSH := c.dir + "/group-without-sshers"
-	must(t, os.WriteFile(noSSH, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
 	cases := []struct {
 		name    string
 		req     agentapi.SequesterRequest
@@ -217,6 +215,12 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 				must(t, os.WriteFile(c.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
 				return func() { must(t, os.WriteFile(c.group, orig, 0o644)) }
 			}, 422, "investigator SSH is not ready"},
+		{"a BOSH agent whose supervisor cannot be told", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{hs[0]}}},
+			func() func() {
+				run := c.runit.ServiceDir + "/run"
+				must(t, os.Rename(run, run+".away"))
+				return func() { must(t, os.Rename(run+".away", run)) }
+			}, 422, "BOSH agent supervisor"},
 		{"a BBS that does not answer", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{hs[0]}}},
 			func() func() {
 				c.bbs.Close()
@@ -316,5 +320,58 @@ func TestAnAgentKilledWhilePruningResumesWithoutTouchingKeptContainers(t *testin
 	}
 	if !strings.HasPrefix(c.runit.Status(), "down:") {
 		t.Errorf("BOSH agent: %s", c.runit.Status())
+	}
+}
+
+func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes(t *testing.T) {
+	c := newCell(t)
+	hs := c.create(
+		gardenrunc.Spec{AppGUID: "app-keep", AppVersion: "v1", Index: 0},
+		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0},
+	)
+	cl := c.startAgent()
+	ctx := context.Background()
+	req := agentapi.SequesterRequest{OperationID: "op-ssh", Keep: agentapi.Keep{Handles: []string{hs[0]}}, SkipReplacementWait: true}
+	if _, err := cl.Sequester(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	// Someone removes the investigator from bosh_sshers mid-way.
+	good, err := os.ReadFile(c.group)
+	must(t, err)
+	must(t, os.WriteFile(c.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
+	st := waitPhase(t, cl, 60*time.Second)
+	if st.Phase != agentapi.PhaseFailed || stepByName(st, agentapi.StepCheckSSH).State != agentapi.StepFailed ||
+		stepByName(st, agentapi.StepStopBoshAgent).State != agentapi.StepPending || st.SSH.Ready {
+		t.Fatalf("status = %+v", st)
+	}
+	if !c.agentHeartbeating() {
+		t.Fatal("the BOSH agent was stopped although investigators cannot log in")
+	}
+	if c.gardenHandles()[hs[1]] {
+		t.Fatal("the prune before the SSH check did not happen")
+	}
+
+	must(t, os.WriteFile(c.group, good, 0o644))
+	resumed, err := cl.Sequester(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.OperationID != "op-ssh" {
+		t.Fatalf("resume answered %+v", resumed)
+	}
+	done := waitPhase(t, cl, 60*time.Second)
+	if done.Phase != agentapi.PhaseDone || !done.SSH.Ready {
+		t.Fatalf("resumed operation = %+v", done)
+	}
+	for _, name := range agentStepOrder[:6] {
+		if !stepByName(st, name).StartedAt.Equal(*stepByName(done, name).StartedAt) {
+			t.Errorf("step %s ran again", name)
+		}
+	}
+	if !strings.HasPrefix(c.runit.Status(), "down:") || c.agentHeartbeating() {
+		t.Errorf("BOSH agent still up after the resumed run: %s", c.runit.Status())
+	}
+	if !c.containerRunning(hs[0]) {
+		t.Error("kept container stopped")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -70,8 +71,12 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 			return w, fmt.Errorf("config: bbs client: %w", err)
 		}
 	}
+	evidenceDir := cfg.Evidence.Dir
+	if evidenceDir == "" {
+		evidenceDir = filepath.Join(cfg.StateDir, "evidence")
+	}
 	ev := evidence.Collector{
-		Dir:      cfg.Evidence.Dir,
+		Dir:      evidenceDir,
 		MaxBytes: cfg.Evidence.MaxBytes,
 		LogFiles: cfg.Evidence.LogFiles,
 		Logger:   logger,
@@ -114,7 +119,34 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if bbsClient != nil {
 		w.Deps.BBS = bbsClient
 	}
+	w.Deps.Preflight = preflight(mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent))
 	return w, nil
+}
+
+// preflight checks what the sequence will need, so a broken part refuses
+// the request instead of failing it half-way.
+func preflight(mc *monit.Client, cfg config.Agent, boshAgent stopper.BoshAgent) []Check {
+	checks := []Check{}
+	for _, svc := range []string{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), orDefault(cfg.Monit.RepService, "rep")} {
+		svc := svc
+		checks = append(checks, Check{
+			Name: "monit service " + svc,
+			Run: func(ctx context.Context) error {
+				_, err := mc.Service(ctx, svc)
+				return err
+			},
+		})
+	}
+	if cfg.BoshAgent.Stop {
+		checks = append(checks, Check{
+			Name: "BOSH agent supervisor",
+			Run: func(context.Context) error {
+				_, err := boshAgent.Detect()
+				return err
+			},
+		})
+	}
+	return checks
 }
 
 // backendSelector prefers garden and falls back to runc when garden does
