@@ -38,6 +38,18 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 	cl := c.startAgent()
 	ctx := context.Background()
 
+	inv, err := cl.Inventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.CellID != cellID || inv.Backend != containers.BackendGarden || len(inv.Containers) != len(hs) {
+		t.Fatalf("inventory = %+v", inv)
+	}
+	for _, ctr := range inv.Containers {
+		if ctr.Handle == kept && (ctr.AppGUID != "app-keep" || ctr.ProcessGUID != "app-keep-v1" || ctr.Index == nil || *ctr.Index != 0 || len(ctr.Pids) == 0 || ctr.State != containers.StateRunning) {
+			t.Fatalf("kept container in inventory = %+v", ctr)
+		}
+	}
 	plan, err := cl.Plan(ctx, agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{kept}}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +118,9 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 	}
 	if d := st.Durations["container_destroy"]; d.Count != len(pruned) || d.MaxSeconds <= 0 || d.P99Seconds <= 0 || d.TotalSeconds < d.MaxSeconds {
 		t.Errorf("destroy durations = %+v", d)
+	}
+	if d := st.Durations["steps"]; d.Count != len(agentStepOrder) || d.MaxSeconds <= 0 {
+		t.Errorf("step durations = %+v", d)
 	}
 	if len(st.NoReplacement) != 1 || st.NoReplacement[0] != "app-b-v1/0" {
 		t.Errorf("no replacement = %v, want only app-b-v1/0", st.NoReplacement)

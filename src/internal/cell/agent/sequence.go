@@ -71,6 +71,7 @@ func (a *Agent) run(ctx context.Context) {
 		if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) {
 			*s = cur
 			s.EndStep(name, state, out.detail, stepErr, a.d.Now())
+			summarizeSteps(s)
 		}); err != nil {
 			logger.Error("failed-to-journal-step-end", err, lager.Data{"step": name})
 			return
@@ -274,4 +275,19 @@ func (a *Agent) stopBoshAgent(ctx context.Context, _ lager.Logger, st *journal.S
 	}
 	d, err := a.d.BoshAgent.Stop(ctx)
 	return outcome{detail: d}, err
+}
+
+// summarizeSteps keeps count, total, max and p99 of the finished steps'
+// durations in the status, next to the per-step times.
+func summarizeSteps(s *journal.State) {
+	var ds []time.Duration
+	for _, st := range s.Status.Steps {
+		if st.StartedAt != nil && st.FinishedAt != nil {
+			ds = append(ds, st.FinishedAt.Sub(*st.StartedAt))
+		}
+	}
+	if s.Status.Durations == nil {
+		s.Status.Durations = map[string]agentapi.DurationStats{}
+	}
+	s.Status.Durations["steps"] = containers.SummarizeDurations(ds)
 }
