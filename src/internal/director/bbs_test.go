@@ -105,7 +105,7 @@ func TestVerifySeesTheNewRepAndNoLRPLeftOnTheOldOne(t *testing.T) {
 
 func TestVerifyFailsWhileAnLRPHasNoReplacementAndTheRerunFinishes(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
-	l.opts.BBSTimeout = 100 * time.Millisecond
+	l.opts.BBSTimeout = 500 * time.Millisecond
 	tgt := l.target()
 	other, _ := l.sim.Instance("cf", "diego-cell", "1")
 	g := newDiego(t, l)

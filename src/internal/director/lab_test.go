@@ -469,11 +469,14 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		{
 			name: "a task in flight",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
-				// A deploy an operator started; vms listings are not
-				// "important" tasks and never block (verbose=1, as bosh tasks).
-				l.sim.SetTaskDelay(400 * time.Millisecond)
-				go l.sim.Deploy(cfManifest)
-				for i := 0; i < 200; i++ {
+				// An errand of the cells' deployment runs (and holds its
+				// lock) until released; vms listings, which are not
+				// "important" tasks (verbose=1, as bosh tasks), never block.
+				l.sim.SetErrandDuration(time.Minute)
+				l.t.Cleanup(l.sim.ReleaseErrands)
+				dep, _ := l.conn.Director.FindDeployment("cf")
+				go dep.RunErrand("smoke-tests", false, false, nil)
+				for i := 0; i < 400; i++ {
 					if tasks, _ := l.conn.Director.CurrentTasks(boshdir.TasksFilter{Deployment: "cf"}); len(tasks) > 0 {
 						break
 					}
@@ -600,11 +603,22 @@ func withDeadline(t testing.TB) context.Context {
 }
 
 func TestAResurrectionThePauseDidNotStopIsReportedNotHidden(t *testing.T) {
-	l := newLab(t, 250*time.Millisecond)
-	// Not waiting for the health monitor's re-read leaves it resurrecting
-	// with the rules it read before the pause.
-	l.opts.ResurrectionWait = time.Nanosecond
+	l := newLab(t, 30*time.Millisecond)
 	tgt := l.target()
+	// Someone deletes our resurrection rule just as the BOSH agent stops,
+	// and the health monitor acts on it at once.
+	l.stopHook = func(id string) {
+		if id != tgt.ID {
+			return
+		}
+		if _, err := l.conn.Director.DeleteConfig("resurrection", director.ResurrectionConfigName("cf", tgt.ID)); err != nil {
+			t.Error(err)
+		}
+		l.sim.ReloadResurrectionRules()
+		if ids := l.sim.Tick(); len(ids) == 0 {
+			t.Error("the health monitor did not resurrect")
+		}
+	}
 	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
 	if err == nil || !strings.Contains(err.Error(), "outside this run: resurrected or recreated while sequestering") {
 		t.Fatalf("err = %v", err)
