@@ -112,6 +112,9 @@ type Deps struct {
 	AllowSources []string
 	// StopBoshAgent false leaves the agent running (config bosh_agent.stop).
 	StopBoshAgent bool
+	// FreezeUnavailable, when set, says why kept containers cannot be
+	// frozen here; a request to freeze is then refused.
+	FreezeUnavailable string
 	// Preflight checks, before anything changes, that the parts the
 	// sequence will need answer (monit knows the services, the BOSH
 	// agent's supervisor is known). Each problem refuses a sequester.
@@ -277,6 +280,9 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	}
 	freeze := req.Freeze || a.d.Freeze
 	egress := req.BlockEgress || a.d.BlockEgress
+	if freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
+		return p, refused("kept containers cannot be frozen: %s", a.d.FreezeUnavailable)
+	}
 	if len(p.keep) > 0 && a.d.Isolator == nil {
 		return p, refused("kept containers cannot be isolated: no isolation is configured on this agent, and a kept container that still listens keeps receiving traffic (gorouter never times out TLS routes)")
 	}

@@ -346,7 +346,7 @@ func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes
 	)
 	cl := c.startAgent()
 	ctx := context.Background()
-	req := agentapi.SequesterRequest{OperationID: "op-ssh", Keep: agentapi.Keep{Handles: []string{hs[0]}}, SkipReplacementWait: true}
+	req := agentapi.SequesterRequest{OperationID: "op-ssh", Keep: agentapi.Keep{Handles: []string{hs[0]}}, SkipReplacementWait: true, Freeze: true}
 	if _, err := cl.Sequester(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,10 @@ func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes
 	if !strings.HasPrefix(c.runit.Status(), "down:") || c.agentHeartbeating() {
 		t.Errorf("BOSH agent still up after the resumed run: %s", c.runit.Status())
 	}
-	if !c.containerRunning(hs[0]) {
-		t.Error("kept container stopped")
+	if out, err := c.garden.Runc("state", hs[0]); err != nil || !strings.Contains(string(out), `"status": "paused"`) {
+		t.Errorf("kept container not frozen: %s %v", out, err)
+	}
+	if _, err := cl.Inventory(ctx); err != nil {
+		t.Errorf("inventory of a cell with a frozen container: %v", err)
 	}
 }
