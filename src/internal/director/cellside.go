@@ -19,9 +19,19 @@ import (
 func (f *Flow) cellSide(ctx context.Context, logger lager.Logger) error {
 	agent := f.Agents(f.rec.OldIP)
 	opID := f.rec.ID
-	if st, err := agent.Status(ctx); err == nil && st.OperationID == opID && st.Phase == agentapi.PhaseDone {
-		logger.Info("already-done", lager.Data{"operation_id": opID})
-		return f.cellDone(st)
+	// stale is the failure of an earlier run of this operation: the agent
+	// answers the resuming POST before its goroutine marks the operation
+	// running again, so that failure may be read once more and must not
+	// be taken for a new one.
+	stale := ""
+	if st, err := agent.Status(ctx); err == nil && st.OperationID == opID {
+		switch st.Phase {
+		case agentapi.PhaseDone:
+			logger.Info("already-done", lager.Data{"operation_id": opID})
+			return f.cellDone(st)
+		case agentapi.PhaseFailed:
+			stale = failureKey(st)
+		}
 	}
 	// From the first sequester request on, the BOSH agent may stop at any
 	// moment: until the agent says otherwise, resurrection must stay off.
@@ -60,9 +70,14 @@ func (f *Flow) cellSide(ctx context.Context, logger lager.Logger) error {
 			logger.Info("cell-side-done", lager.Data{"kept": len(st.Kept), "pruned": len(st.Pruned)})
 			return f.cellDone(st)
 		case agentapi.PhaseFailed:
-			state := agentStopState(st)
-			_ = f.save(func(r *record.Record) { r.BoshAgent = state })
-			return fmt.Errorf("cell side failed: %s", st.Error)
+			if stale == "" || failureKey(st) != stale {
+				state := agentStopState(st)
+				_ = f.save(func(r *record.Record) { r.BoshAgent = state })
+				return fmt.Errorf("cell side failed: %s", st.Error)
+			}
+			logger.Debug("earlier-failure-not-yet-resumed")
+		default:
+			stale = ""
 		}
 		if f.now().After(deadline) {
 			if lastErr != nil {
@@ -85,6 +100,21 @@ func (f *Flow) cellSide(ctx context.Context, logger lager.Logger) error {
 		logger.Debug("status", lager.Data{"phase": next.Phase})
 		st = next
 	}
+}
+
+// failureKey identifies one failure of an operation: the failed step and
+// when it ended.
+func failureKey(st agentapi.Status) string {
+	for _, s := range st.Steps {
+		if s.State == agentapi.StepFailed {
+			at := ""
+			if s.FinishedAt != nil {
+				at = s.FinishedAt.UTC().Format("2006-01-02T15:04:05.000000000")
+			}
+			return s.Name + "@" + at + ": " + st.Error
+		}
+	}
+	return "operation: " + st.Error
 }
 
 // agentStopState reads from the agent's steps whether the BOSH agent was
