@@ -103,7 +103,7 @@ func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, err
 		requestedBy = "director client " + s.dir.client
 	}
 	f := &director.Flow{
-		Dir: conn.Director, Raw: conn.Raw, Agents: agents, BBS: bbs, Logger: logger,
+		Dir: conn.Director, Raw: conn.Raw, Agents: agents, BBS: bbs, Logger: logger, Tasks: conn.Tasks,
 		Store: record.NewStore(conn.Director, s.dir.recordType, logger),
 		Opts: director.Options{
 			Deployment: s.deployment, Instance: instance, Keep: keep,

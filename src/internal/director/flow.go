@@ -56,6 +56,9 @@ type Flow struct {
 	BBS    CellChecker
 	Opts   Options
 	Logger lager.Logger
+	// Tasks, when set, is the connection's task reporter: the report
+	// lists the director tasks this run waited for.
+	Tasks *TaskReporter
 	// Now and Sleep are the clock; tests keep the real ones.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -196,7 +199,15 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		return f.fail(ctx, logger, StepReport, err)
 	}
 	logger.Info("finished", lager.Data{"old_ip": f.rec.OldIP, "new_ip": f.rec.NewIP, "record_id": f.rec.ID})
-	return NewReport(f.rec), nil
+	return f.report(), nil
+}
+
+func (f *Flow) report() *Report {
+	rep := NewReport(f.rec)
+	if f.Tasks != nil {
+		rep.Tasks = f.Tasks.Timings()
+	}
+	return rep
 }
 
 // redo: a done pause must run again when an earlier failure restored
@@ -256,7 +267,7 @@ func (f *Flow) fail(ctx context.Context, logger lager.Logger, step string, cause
 		logger.Error("record-failure-not-saved", werr)
 		f.rec.Warnings = appendOnce(f.rec.Warnings, "the failure could not be written to the record: "+werr.Error())
 	}
-	return NewReport(f.rec), fmt.Errorf("%s: %w", step, cause)
+	return f.report(), fmt.Errorf("%s: %w", step, cause)
 }
 
 // unsafeWindow: the cell side was started, the BOSH agent may be down, and

@@ -31,9 +31,12 @@ type Report struct {
 	Resurrection record.Resurrection `json:"resurrection"`
 	Warnings     []string            `json:"warnings,omitempty"`
 	Error        string              `json:"error,omitempty"`
-	RequestedBy  string              `json:"requested_by,omitempty"`
-	Reason       string              `json:"reason,omitempty"`
-	CaseID       string              `json:"case_id,omitempty"`
+	// Tasks are the director tasks this run waited for (this process's
+	// only: a resumed run lists its own).
+	Tasks       []TaskTiming `json:"tasks,omitempty"`
+	RequestedBy string       `json:"requested_by,omitempty"`
+	Reason      string       `json:"reason,omitempty"`
+	CaseID      string       `json:"case_id,omitempty"`
 }
 
 // ReportEvidence points at what was captured and what was checked.
@@ -136,6 +139,13 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	for _, c := range r.Evidence.Checks {
 		fmt.Fprintf(w, "Verified: %s\n", c)
+	}
+	if len(r.Tasks) > 0 {
+		var total time.Duration
+		for _, t := range r.Tasks {
+			total += t.Duration
+		}
+		fmt.Fprintf(w, "Director tasks: %d, %.1fs in all\n", len(r.Tasks), total.Seconds())
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "WARNING: %s\n", warn)
