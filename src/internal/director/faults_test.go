@@ -125,7 +125,7 @@ func (l *lab) rerunCompletes(targetID string) {
 	if err != nil {
 		t.Fatalf("re-run: %v (report %+v)", err, rep)
 	}
-	if rep.State != record.StateComplete || rep.NewIP == "" || rep.NewIP == rep.OldIP {
+	if rep.State != record.StateComplete || rep.NewIP == "" || rep.NewIP == rep.OldIP || len(rep.Warnings) != 0 || rep.Resurrection.LeftPaused {
 		t.Fatalf("re-run report: %+v", rep)
 	}
 	l.checkInvariants(targetID)

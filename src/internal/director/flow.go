@@ -317,7 +317,9 @@ func (f *Flow) ensureRecord(logger lager.Logger, started time.Time) error {
 		r := *t.existing
 		f.rec = &r
 		logger.Info("resuming", lager.Data{"record_id": r.ID, "state": r.State})
-		return f.save(func(r *record.Record) { r.State, r.Error = record.StateInProgress, "" })
+		// The failed run's warnings described its stop; its steps keep
+		// their errors. This run reports its own.
+		return f.save(func(r *record.Record) { r.State, r.Error, r.Warnings = record.StateInProgress, "", nil })
 	}
 	now := f.now()
 	r := record.Record{
