@@ -143,7 +143,9 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			d, strings.Join(unresponsive, ", ")))
 	}
 	if !t.resumeOnly {
-		if t.vm.ID == "" || t.vm.ProcessState != "running" {
+		// A misbehaving cell often has failing jobs: that is why it is
+		// sequestered. The VM must be up and its agent answering.
+		if t.vm.ID == "" || (t.vm.ProcessState != "running" && t.vm.ProcessState != "failing") {
 			return refuse("vm", fmt.Errorf("VM of %s/%s is not running (job_state %q)", t.group, t.id, t.vm.ProcessState))
 		}
 		if running[t.group] == 0 {
