@@ -23,10 +23,14 @@ func TestAdapterWritesBoshUtilsLogsAsLagerLines(t *testing.T) {
 	}{
 		{"a debug line with a dotted tag", func(l interface {
 			Debug(string, string, ...interface{})
-		}) { l.Debug("director.Factory", "Using custom root %s", "CAs") }, "test.bosh.bosh-director-factory", int(lager.DEBUG), "Using custom root CAs"},
+		}) {
+			l.Debug("director.Factory", "Using custom root %s", "CAs")
+		}, "test.bosh.bosh-director-factory", int(lager.DEBUG), "Using custom root CAs"},
 		{"a camel-case tag", func(l interface {
 			Debug(string, string, ...interface{})
-		}) { l.Debug("clientRetryable", "attempt %d", 2) }, "test.bosh.bosh-client-retryable", int(lager.DEBUG), "attempt 2"},
+		}) {
+			l.Debug("clientRetryable", "attempt %d", 2)
+		}, "test.bosh.bosh-client-retryable", int(lager.DEBUG), "attempt 2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
