@@ -19,6 +19,7 @@ package standins
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -54,13 +56,32 @@ func RunIfRequested() {
 
 // Command is the argv that runs a stand-in through the current test binary.
 // It goes through /usr/bin/env because monit starts programs with a bare
-// environment.
+// environment. The stand-in exits when this process is gone, so a test
+// that dies without cleanup leaves no stand-in behind.
 func Command(name string, args ...string) []string {
 	self, err := os.Executable()
 	if err != nil {
 		panic(err)
 	}
-	return append([]string{"/usr/bin/env", EnvVar + "=1", self, name}, args...)
+	argv := []string{"/usr/bin/env", EnvVar + "=1", self, name, "--exit-with=" + strconv.Itoa(os.Getpid())}
+	return append(argv, args...)
+}
+
+// exitWith ends the stand-in, without its shutdown behaviour, once pid is
+// gone: monit and runit reparent stand-ins away from whoever started them.
+func exitWith(pid int) {
+	if pid <= 0 {
+		return
+	}
+	go func() {
+		for {
+			time.Sleep(500 * time.Millisecond)
+			if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+				fmt.Fprintf(os.Stderr, "stand-in: pid %d is gone, exiting\n", pid)
+				os.Exit(3)
+			}
+		}
+	}()
 }
 
 // Main runs the stand-in args[0] with flags args[1:] until it is signalled.
@@ -137,6 +158,7 @@ func (k containerKiller) destroyAll(ownedOnly bool) ([]string, error) {
 
 func rep(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("rep", flag.ContinueOnError)
+	exitPid := fs.Int("exit-with", 0, "exit when this pid is gone")
 	var k containerKiller
 	fs.StringVar(&k.gardenSocket, "garden-socket", "", "garden unix socket")
 	fs.StringVar(&k.runcBinary, "runc-binary", "runc", "runc binary (without garden)")
@@ -146,6 +168,7 @@ func rep(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	exitWith(*exitPid)
 	appendLine(*startsFile, fmt.Sprintf("start pid=%d at=%s", os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano)))
 	if *destroyOnStart {
 		gone, err := k.destroyAll(true)
@@ -161,6 +184,7 @@ func rep(ctx context.Context, args []string) error {
 
 func routeEmitter(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("route-emitter", flag.ContinueOnError)
+	exitPid := fs.Int("exit-with", 0, "exit when this pid is gone")
 	routerURL := fs.String("router-url", "", "POST each registration here")
 	registerFile := fs.String("register-file", "", "append each registration here")
 	cellID := fs.String("cell-id", "cell", "cell id sent with each registration")
@@ -168,6 +192,7 @@ func routeEmitter(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	exitWith(*exitPid)
 	client := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()
@@ -191,6 +216,7 @@ func routeEmitter(ctx context.Context, args []string) error {
 
 func boshAgent(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bosh-agent", flag.ContinueOnError)
+	exitPid := fs.Int("exit-with", 0, "exit when this pid is gone")
 	heartbeatURL := fs.String("heartbeat-url", "", "POST each heartbeat here")
 	heartbeatFile := fs.String("heartbeat-file", "", "append each heartbeat here")
 	agentID := fs.String("agent-id", "agent", "agent id sent with each heartbeat")
@@ -198,6 +224,7 @@ func boshAgent(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	exitWith(*exitPid)
 	client := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()

@@ -106,7 +106,9 @@ func Start(t testing.TB, services ...Service) *Daemon {
 	d.cmd.Stdout, d.cmd.Stderr = os.Stderr, os.Stderr
 	// Its own process group, so a signal meant for the test runner does
 	// not reach it and cleanup decides how it ends.
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: should the test binary die without cleanup (a timeout
+	// panic), monit goes too.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start monit: %v", err)
 	}

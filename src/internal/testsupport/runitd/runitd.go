@@ -54,7 +54,9 @@ func Start(t testing.TB, name, runScript string) *Daemon {
 		t.Fatal(err)
 	}
 	d.cmd = exec.Command("runsvdir", "-P", d.ScanDir)
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig HUP: should the test binary die without cleanup,
+	// runsvdir stops its services and exits.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGHUP}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start runsvdir: %v", err)
 	}
