@@ -542,3 +542,34 @@ func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
 	_ = l.sim.SetInstanceAgentResponsive("cf", "diego-cell", other.ID, true)
 	l.rerunCompletes(tgt.ID)
 }
+
+// oldDirector has no GET /resurrection, as directors before it was added.
+type oldDirector struct{}
+
+func (oldDirector) GlobalResurrectionPaused() (bool, error) {
+	return false, errors.New("GET /resurrection: director answered 404: Endpoint '/resurrection' not found.")
+}
+
+func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	f := l.flow("diego-cell/"+tgt.ID, keepSuspects())
+	f.Raw = oldDirector{}
+	rep, err := f.Run(withDeadline(t))
+	if err != nil || !rep.Resurrection.GlobalUnknown || rep.Resurrection.Mode != record.ResurrectionScoped {
+		t.Fatalf("run: %v %+v", err, rep)
+	}
+	if n := l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+		t.Fatalf("%d PUT /resurrection without knowing the prior value", n)
+	}
+	l.checkInvariants(tgt.ID)
+	l.checkResurrection(tgt.ID, false)
+
+	l2 := newLab(t, 30*time.Millisecond)
+	l2.opts.ResurrectionMode = record.ResurrectionGlobal
+	f = l2.flow("diego-cell/"+l2.target().ID, keepSuspects())
+	f.Raw = oldDirector{}
+	if _, err := f.Run(withDeadline(t)); !director.IsRefusal(err) || !strings.Contains(err.Error(), "read global resurrection") {
+		t.Fatalf("global mode without the prior value: %v", err)
+	}
+}

@@ -69,19 +69,21 @@ type Flow struct {
 
 // target is what preflight learnt about the instance.
 type target struct {
-	group, id  string
-	dep        boshdir.Deployment
-	inst       boshdir.Instance
-	vm         boshdir.VMInfo
-	ip         string
-	manifest   string
-	placement  cloudconfig.Placement
-	others     map[string]string // GROUP/ID -> VM cid of every other instance
-	existing   *record.Record
-	globalWas  bool
-	agentPlan  *agentapi.Plan
-	checks     []Check
-	resumeOnly bool
+	group, id string
+	dep       boshdir.Deployment
+	inst      boshdir.Instance
+	vm        boshdir.VMInfo
+	ip        string
+	manifest  string
+	placement cloudconfig.Placement
+	others    map[string]string // GROUP/ID -> VM cid of every other instance
+	existing  *record.Record
+	globalWas bool
+	// globalUnknown: no GET /resurrection on this director.
+	globalUnknown bool
+	agentPlan     *agentapi.Plan
+	checks        []Check
+	resumeOnly    bool
 }
 
 // Check is one preflight check as plan prints it.
@@ -341,7 +343,7 @@ func (f *Flow) ensureRecord(logger lager.Logger, started time.Time) error {
 			ConfigIDBefore: t.placement.ConfigID,
 			CoveredBy:      t.placement.ReservedBy,
 		},
-		Resurrection: record.Resurrection{GlobalPausedBefore: t.globalWas},
+		Resurrection: record.Resurrection{GlobalPausedBefore: t.globalWas, GlobalUnknown: t.globalUnknown},
 		OtherVMs:     t.others,
 		Keep:         f.Opts.Keep,
 		State:        record.StateInProgress,

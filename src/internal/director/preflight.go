@@ -207,10 +207,18 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		}
 		ok("limits", fmt.Sprintf("max_sequestered %d", f.Opts.MaxSequestered))
 
-		if t.globalWas, err = f.Raw.GlobalResurrectionPaused(); err != nil {
+		t.globalWas, err = f.Raw.GlobalResurrectionPaused()
+		switch {
+		case err == nil:
+			ok("resurrection", fmt.Sprintf("global resurrection paused: %v", t.globalWas))
+		case strings.Contains(err.Error(), "answered 404") && f.Opts.ResurrectionMode != record.ResurrectionGlobal:
+			// Older directors have only PUT /resurrection: without the
+			// prior value the global switch is never touched.
+			t.globalUnknown = true
+			ok("resurrection", "this director cannot report global resurrection; only the scoped pause will be used")
+		default:
 			return refuse("resurrection", fmt.Errorf("read global resurrection: %w", err))
 		}
-		ok("resurrection", fmt.Sprintf("global resurrection paused: %v", t.globalWas))
 
 		plan, err := f.Agents(t.ip).Plan(ctx, f.agentRequest(""))
 		if err != nil {

@@ -65,7 +65,7 @@ func (f *Flow) pauseResurrection(ctx context.Context, logger lager.Logger) error
 			case err == nil:
 				logger.Info("paused", lager.Data{"mode": record.ResurrectionScoped, "config_name": name})
 				return f.waitForRulesReread(ctx, logger)
-			case !rejectedByDirector(err):
+			case !rejectedByDirector(err) || res.GlobalUnknown:
 				// A 5xx or a network error says nothing about support:
 				// fail the step and let the re-run try scoped again.
 				return fmt.Errorf("write resurrection config %q: %w", name, err)

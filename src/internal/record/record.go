@@ -115,6 +115,9 @@ type Reservation struct {
 type Resurrection struct {
 	// GlobalPausedBefore is GET /resurrection before we touched anything.
 	GlobalPausedBefore bool `json:"global_paused_before"`
+	// GlobalUnknown: the director has no GET /resurrection, so the global
+	// switch's prior value is unknown and the global switch is never used.
+	GlobalUnknown bool `json:"global_unknown,omitempty"`
 	// Mode is scoped (a resurrection config excluding the instance group)
 	// or global (PUT /resurrection).
 	Mode string `json:"mode,omitempty"`
