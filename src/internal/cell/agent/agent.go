@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -283,6 +284,11 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	if freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
 		return p, refused("kept containers cannot be frozen: %s", a.d.FreezeUnavailable)
 	}
+	for _, c := range p.keep {
+		if hostNetwork(c) {
+			return p, refused("kept container %s shares the host network namespace, so isolating it would cut off the cell: keep another container or isolate it by hand", c.Handle)
+		}
+	}
 	if len(p.keep) > 0 && a.d.Isolator == nil {
 		return p, refused("kept containers cannot be isolated: no isolation is configured on this agent, and a kept container that still listens keeps receiving traffic (gorouter never times out TLS routes)")
 	}
@@ -487,4 +493,19 @@ func (a *Agent) replacementTimeout(req agentapi.SequesterRequest) time.Duration 
 		return time.Duration(req.ReplacementTimeoutSeconds) * time.Second
 	}
 	return a.d.ReplacementTimeout
+}
+
+// hostNetwork tells whether a container's processes live in the agent's
+// own network namespace.
+func hostNetwork(c agentapi.Container) bool {
+	self, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		return false
+	}
+	for _, pid := range c.Pids {
+		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid)); err == nil {
+			return ns == self
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -179,6 +180,9 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 	hs := c.create(
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0},
 		gardenrunc.Spec{AppGUID: "app-b", AppVersion: "v1", Index: 0},
+		// A container in the host's network namespace: rules inside it
+		// would cut off the cell.
+		gardenrunc.Spec{AppGUID: "app-hostnet", NetNS: fmt.Sprintf("/proc/%d/ns/net", os.Getpid())},
 	)
 	cl := c.startAgent()
 	repPid := monitd.PidFromFile(c.repPid)
@@ -221,6 +225,7 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 		{"a pid in no container", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Pids: []int{os.Getpid()}}}, nil, 422, "is in no container"},
 		{"suspects when there are none", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Suspects: true}}, nil, 422, "no container is a suspect"},
 		{"keep none together with a handle", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{None: true, Handles: []string{hs[0]}}}, nil, 422, "keep none was combined"},
+		{"keeping a container in the host network namespace", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{hs[2]}}}, nil, 422, "shares the host network namespace"},
 		{"no operation id", agentapi.SequesterRequest{Keep: agentapi.Keep{Handles: []string{hs[0]}}}, nil, 400, "operation_id"},
 		{"an operation id with a slash", agentapi.SequesterRequest{OperationID: "../op", Keep: agentapi.Keep{Handles: []string{hs[0]}}}, nil, 400, "operation_id"},
 		{"a negative replacement timeout", agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{hs[0]}}, ReplacementTimeoutSeconds: -1}, nil, 400, "replacement_timeout_seconds"},
@@ -307,6 +312,10 @@ func TestAnAgentKilledWhilePruningResumesWithoutTouchingKeptContainers(t *testin
 		t.Fatalf("the prune finished before the kill (%d containers left); the test proves nothing", left)
 	}
 
+	// A container that appeared after the plan (the rep was creating it
+	// when it died) is not kept, so it goes too.
+	lateHandle := c.create(gardenrunc.Spec{AppGUID: "app-late"})[0]
+
 	c.startChildAgent(0)
 	st := waitPhase(t, cl, 60*time.Second)
 	if st.Phase != agentapi.PhaseDone {
@@ -327,8 +336,8 @@ func TestAnAgentKilledWhilePruningResumesWithoutTouchingKeptContainers(t *testin
 			t.Errorf("step %s was run again on resume: %v -> %v", name, before.StartedAt, after.StartedAt)
 		}
 	}
-	if len(st.Pruned) != len(hs)-len(kept) {
-		t.Errorf("pruned = %v", st.Pruned)
+	if len(st.Pruned) != len(hs)-len(kept)+1 || have[lateHandle] {
+		t.Errorf("pruned = %v (late container %s)", st.Pruned, lateHandle)
 	}
 	if starts, shutdowns := c.repStartCount(); starts != 1 || shutdowns != 0 {
 		t.Errorf("rep starts=%d shutdowns=%d", starts, shutdowns)

@@ -212,7 +212,16 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 		return outcome{}, err
 	}
 	kept := handlesOf(st.Keep)
-	res := prune.Run(ctx, logger, b, handlesOf(st.Prune), prune.Options{Workers: a.d.PruneWorkers, Keep: kept})
+	// Everything not kept goes, including a container that appeared after
+	// the plan (one the rep was creating when it was killed): a container
+	// left behind is a worker nobody watches.
+	targets := handlesOf(st.Prune)
+	late := lateContainers(ctx, b, st)
+	if len(late) > 0 {
+		logger.Info("containers-appeared-after-plan", lager.Data{"container_handles": late})
+		targets = append(targets, late...)
+	}
+	res := prune.Run(ctx, logger, b, targets, prune.Options{Workers: a.d.PruneWorkers, Keep: kept})
 	st.Status.Pruned = res.Pruned
 	if st.Status.Pruned == nil {
 		st.Status.Pruned = []string{}
@@ -236,7 +245,10 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 	}
 	st.Status.Durations["container_destroy"] = res.Durations
 	detail := fmt.Sprintf("pruned %d of %d through %s in %s (destroy max %.3fs, p99 %.3fs)",
-		len(res.Pruned), len(st.Prune), b.Name(), res.Took.Round(time.Millisecond), res.Durations.MaxSeconds, res.Durations.P99Seconds)
+		len(res.Pruned), len(targets), b.Name(), res.Took.Round(time.Millisecond), res.Durations.MaxSeconds, res.Durations.P99Seconds)
+	if len(late) > 0 {
+		detail += fmt.Sprintf("; %d appeared after the plan", len(late))
+	}
 	if b.Name() == containers.BackendRunc {
 		detail += "; runc fallback: networking, images and garden records are left behind"
 	}
@@ -290,4 +302,26 @@ func summarizeSteps(s *journal.State) {
 		s.Status.Durations = map[string]agentapi.DurationStats{}
 	}
 	s.Status.Durations["steps"] = containers.SummarizeDurations(ds)
+}
+
+// lateContainers are listed now but were in neither set when the operation
+// was planned. A listing error only means none are added: the journaled
+// prune set still goes, and prune's own check reports what remains.
+func lateContainers(ctx context.Context, b containers.Backend, st *journal.State) []string {
+	cs, err := b.List(ctx)
+	if err != nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, c := range append(append([]agentapi.Container{}, st.Keep...), st.Prune...) {
+		known[c.Handle] = true
+	}
+	var late []string
+	for _, c := range cs {
+		if !known[c.Handle] && containers.ValidateHandle(c.Handle) == nil {
+			late = append(late, c.Handle)
+		}
+	}
+	sort.Strings(late)
+	return late
 }

@@ -209,10 +209,16 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 		byHandle[c.Handle] = c
 	}
 	rules, frozen := 0, 0
+	var idle []string
 	for _, k := range kept {
 		c, ok := byHandle[k.Handle]
 		if !ok {
 			return "", fmt.Errorf("kept container %s is gone", k.Handle)
+		}
+		if c.State == containers.StateStopped || len(c.Pids) == 0 {
+			// No process, nothing listening: no traffic to refuse.
+			idle = append(idle, c.Handle)
+			continue
 		}
 		res, err := iso.Isolate(ctx, c)
 		if err != nil {
@@ -226,7 +232,10 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 			frozen++
 		}
 	}
-	detail := fmt.Sprintf("%d container(s) reset new TCP connections (%d rules)", len(kept), rules)
+	detail := fmt.Sprintf("%d container(s) reset new TCP connections (%d rules)", len(kept)-len(idle), rules)
+	if len(idle) > 0 {
+		detail += fmt.Sprintf("; %d without processes left as they are (%s)", len(idle), strings.Join(idle, ", "))
+	}
 	if len(opts.AllowSources) > 0 {
 		detail += " except from " + strings.Join(opts.AllowSources, ", ")
 	}
