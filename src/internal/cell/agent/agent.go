@@ -252,9 +252,9 @@ type prepared struct {
 	awaited []journal.LRPInstance
 }
 
-// prepare validates a request against the cell and changes nothing.
-// strict makes every problem a refusal (Sequester); otherwise problems
-// become warnings where a plan can still be shown.
+// prepare validates a request against the cell and changes nothing. What
+// would stop the sequence half-way is a refusal; what only weakens it (no
+// replacement wait, SSH allowed to be missing) is a warning in the plan.
 func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (prepared, error) {
 	var p prepared
 	if req.ReplacementTimeoutSeconds < 0 {
@@ -302,6 +302,9 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	}
 	if freeze {
 		iso += "; freeze them"
+	}
+	if len(p.keep) == 0 {
+		iso = "nothing to isolate: no container is kept"
 	}
 	steps = append(steps, iso, "capture an evidence bundle")
 	if a.d.BBS == nil || req.SkipReplacementWait {
