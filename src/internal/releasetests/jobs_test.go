@@ -228,6 +228,7 @@ func TestErrandRendersWithDefaults(t *testing.T) {
 		Agent: config.ErrandAgent{Port: 8899, ServerName: "sequester-agent.internal", TLS: config.TLS{
 			CAFile: certs + "agent_ca.pem", CertFile: certs + "agent_client.crt", KeyFile: certs + "agent_client.key"}},
 		UnresponsiveTimeoutSeconds: 300, ResurrectionWaitSeconds: 65,
+		ResurrectionMode: "scoped", CellTimeoutSeconds: 900, PollIntervalSeconds: 5, LogLevel: "info",
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("errand.json\n got %+v\nwant %+v", cfg, want)
@@ -244,6 +245,7 @@ func TestErrandCarriesCustomProperties(t *testing.T) {
 	props["case_id"] = "INC-1234"
 	props["max_sequestered"] = 1
 	props["freeze"] = true
+	props["resurrection_mode"] = "global"
 	props["bbs"] = map[string]any{"url": "https://bbs.service.cf.internal:8889", "ca_cert": pem("CERTIFICATE"), "client_cert": pem("CERTIFICATE"), "client_key": pem("PRIVATE KEY")}
 	out := mustRender(t, "sequester-cell", props)
 	var cfg config.Errand
@@ -253,7 +255,7 @@ func TestErrandCarriesCustomProperties(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Keep, config.Keep{Handles: []string{"h-1", "h-2"}, AppGUIDs: []string{"app-1"}, Suspects: true}) {
 		t.Errorf("keep = %+v", cfg.Keep)
 	}
-	if cfg.Reason != "processes stuck in D state" || cfg.CaseID != "INC-1234" || cfg.MaxSequestered != 1 || !cfg.Freeze {
+	if cfg.Reason != "processes stuck in D state" || cfg.CaseID != "INC-1234" || cfg.MaxSequestered != 1 || !cfg.Freeze || cfg.ResurrectionMode != "global" {
 		t.Errorf("reason/case/limits not carried: %+v", cfg)
 	}
 	if cfg.BBS.URL == "" || cfg.BBS.CAFile != "/var/vcap/jobs/sequester-cell/config/certs/bbs_ca.pem" {
@@ -277,6 +279,8 @@ func TestErrandRefusesBadProperties(t *testing.T) {
 		{"keep none with handles", func(p map[string]any) {
 			p["keep"] = map[string]any{"none": true, "handles": []string{"h-1"}}
 		}, "keep.none contradicts"},
+		{"unknown resurrection mode", func(p map[string]any) { p["resurrection_mode"] = "per-instance" }, "resurrection_mode must be scoped or global"},
+		{"unknown log level", func(p map[string]any) { p["log_level"] = "trace" }, "log_level must be debug, info, error or fatal"},
 		{"bbs url without certificates", func(p map[string]any) { p["bbs"] = map[string]any{"url": "https://bbs:8889"} }, "bbs.url is set"},
 	}
 	for _, c := range cases {
