@@ -162,6 +162,7 @@ type Status struct {
 	// NoReplacement lists LRP instances BBS did not replace in time.
 	NoReplacement []string                 `json:"no_replacement,omitempty"`
 	Evidence      string                   `json:"evidence,omitempty"`
+	EvidenceBytes int64                    `json:"evidence_bytes,omitempty"`
 	SSH           SSHStatus                `json:"ssh"`
 	Durations     map[string]DurationStats `json:"durations,omitempty"`
 	Error         string                   `json:"error,omitempty"`

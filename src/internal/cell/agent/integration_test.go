@@ -126,7 +126,7 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 	if len(st.NoReplacement) != 1 || st.NoReplacement[0] != "app-b-v1/0" {
 		t.Errorf("no replacement = %v, want only app-b-v1/0", st.NoReplacement)
 	}
-	if fi, err := os.Stat(st.Evidence); err != nil || fi.Size() == 0 {
+	if fi, err := os.Stat(st.Evidence); err != nil || fi.Size() == 0 || fi.Size() != st.EvidenceBytes {
 		t.Errorf("evidence %q: %v", st.Evidence, err)
 	}
 	if !st.SSH.Ready {

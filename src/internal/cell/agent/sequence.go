@@ -124,7 +124,7 @@ func (a *Agent) captureEvidence(ctx context.Context, _ lager.Logger, st *journal
 	if err != nil {
 		return outcome{}, err
 	}
-	st.Status.Evidence = b.Path
+	st.Status.Evidence, st.Status.EvidenceBytes = b.Path, b.Bytes
 	detail := fmt.Sprintf("%s (%d bytes, %d entries)", b.Path, b.Bytes, len(b.Entries))
 	if len(b.Truncated) > 0 {
 		detail += fmt.Sprintf("; size cap cut %d entries", len(b.Truncated))

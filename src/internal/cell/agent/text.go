@@ -76,7 +76,7 @@ func WriteStatus(w io.Writer, st agentapi.Status) {
 		fmt.Fprintf(w, "no replacement elsewhere: %s\n", strings.Join(st.NoReplacement, ", "))
 	}
 	if st.Evidence != "" {
-		fmt.Fprintf(w, "evidence:   %s\n", st.Evidence)
+		fmt.Fprintf(w, "evidence:   %s (%d bytes)\n", st.Evidence, st.EvidenceBytes)
 	}
 	if st.SSH.User != "" {
 		ssh := "ready"
