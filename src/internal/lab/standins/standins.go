@@ -12,8 +12,9 @@
 //   - bosh-agent: heartbeats on an interval until stopped.
 //
 // Run them with Main (the standin command under cmd/standin does), or from a
-// test binary: call RunIfRequested first thing in TestMain and start the
-// test binary itself with Command.
+// test binary or any program: call RunIfRequested first thing (TestMain,
+// main) and start the binary itself with Command (the stand-in exits with
+// its starter) or DetachedCommand (it outlives it).
 package standins
 
 import (
@@ -65,6 +66,16 @@ func Command(name string, args ...string) []string {
 	}
 	argv := []string{"/usr/bin/env", EnvVar + "=1", self, name, "--exit-with=" + strconv.Itoa(os.Getpid())}
 	return append(argv, args...)
+}
+
+// DetachedCommand is Command without the tie to this process, for a lab
+// whose cells keep running after it exits.
+func DetachedCommand(name string, args ...string) []string {
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	return append([]string{"/usr/bin/env", EnvVar + "=1", self, name}, args...)
 }
 
 // exitWith ends the stand-in, without its shutdown behaviour, once pid is
