@@ -197,6 +197,12 @@ func newCell(t *testing.T) *cell {
 	c.logFile = filepath.Join(c.dir, "agent.log")
 	c.writeConfig()
 	t.Cleanup(func() {
+		// SEQUESTER_TEST_KEEP_LOGS=DIR keeps each test's agent log there.
+		if dir := os.Getenv("SEQUESTER_TEST_KEEP_LOGS"); dir != "" {
+			if b, err := os.ReadFile(c.logFile); err == nil {
+				_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".log"), b, 0o600)
+			}
+		}
 		if t.Failed() {
 			b, _ := os.ReadFile(c.logFile)
 			if len(b) > 20000 {
