@@ -401,6 +401,13 @@ func (a *Agent) Sequester(ctx context.Context, req agentapi.SequesterRequest) (a
 		st, _ := a.d.Journal.Current()
 		if st.Status.Phase != agentapi.PhaseDone && !a.running {
 			a.logger.Info("resuming-operation", lager.Data{"operation_id": req.OperationID, "phase": st.Status.Phase})
+			// Running before answering, so the caller never reads the old
+			// failure as the outcome of this attempt.
+			if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) {
+				s.Status.Phase, s.Status.Error = agentapi.PhaseRunning, ""
+			}); err != nil {
+				return agentapi.Status{}, err
+			}
 			a.startLocked()
 		}
 		return a.Status(ctx)

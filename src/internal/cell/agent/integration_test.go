@@ -380,8 +380,8 @@ func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resumed.OperationID != "op-ssh" {
-		t.Fatalf("resume answered %+v", resumed)
+	if resumed.OperationID != "op-ssh" || resumed.Phase != agentapi.PhaseRunning || resumed.Error != "" {
+		t.Fatalf("resume answered %+v, want running without the old failure", resumed)
 	}
 	done := waitPhase(t, cl, 60*time.Second)
 	if done.Phase != agentapi.PhaseDone || !done.SSH.Ready {
