@@ -76,6 +76,7 @@ func newStatusCommand() *cobra.Command {
 		},
 	}
 	a.bind(cmd)
+	addLocalStatus(cmd)
 	return cmd
 }
 

@@ -9,22 +9,6 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 )
 
-// init adds --local to the status command that status.go registers: this
-// file's init runs after status.go's (files initialise in name order), so
-// it wraps that constructor instead of registering a second "status".
-func init() {
-	for i, f := range subcommands {
-		build := f
-		subcommands[i] = func() *cobra.Command {
-			cmd := build()
-			if cmd.Name() == "status" {
-				addLocalStatus(cmd)
-			}
-			return cmd
-		}
-	}
-}
-
 // addLocalStatus makes `status --local --config FILE` read the agent's
 // state file on the cell, without the network.
 func addLocalStatus(cmd *cobra.Command) {

@@ -18,7 +18,9 @@ func Select(ctx context.Context, logger lager.Logger, g *Garden, r *Runc) (Backe
 	if g != nil {
 		err := g.Ping(ctx)
 		if err == nil {
-			logger.Info("backend-selected", lager.Data{"backend": BackendGarden, "socket": g.cfg.Socket})
+			// The normal case, asked on every inventory: Debug keeps the
+			// agent's log for what changes. A runc fallback stays Info.
+			logger.Debug("backend-selected", lager.Data{"backend": BackendGarden, "socket": g.cfg.Socket})
 			return g, nil
 		}
 		if r == nil {

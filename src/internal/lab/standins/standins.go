@@ -204,25 +204,10 @@ func routeEmitter(ctx context.Context, args []string) error {
 		return err
 	}
 	exitWith(*exitPid)
-	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(*interval)
-	defer tick.Stop()
-	for {
-		msg := fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
-		appendLine(*registerFile, msg)
-		if *routerURL != "" {
-			if resp, err := client.Post(*routerURL, "application/json", bytes.NewBufferString(msg)); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-		}
-		select {
-		case <-ctx.Done():
-			// Like the real route emitter: no unregister on the way out.
-			return nil
-		case <-tick.C:
-		}
-	}
+	// Like the real route emitter: no unregister on the way out.
+	return emitUntilStopped(ctx, *interval, *registerFile, *routerURL, func() string {
+		return fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
+	})
 }
 
 func boshAgent(ctx context.Context, args []string) error {
@@ -236,14 +221,23 @@ func boshAgent(ctx context.Context, args []string) error {
 		return err
 	}
 	exitWith(*exitPid)
+	return emitUntilStopped(ctx, *interval, *heartbeatFile, *heartbeatURL, func() string {
+		return fmt.Sprintf(`{"agent_id":%q,"pid":%d,"at":%q}`, *agentID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
+	})
+}
+
+// emitUntilStopped appends a message to file and POSTs it to url (either
+// may be empty) every interval until ctx ends, which is how both the route
+// emitter's registrations and the BOSH agent's heartbeats look from outside.
+func emitUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string) error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(*interval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		msg := fmt.Sprintf(`{"agent_id":%q,"pid":%d,"at":%q}`, *agentID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
-		appendLine(*heartbeatFile, msg)
-		if *heartbeatURL != "" {
-			if resp, err := client.Post(*heartbeatURL, "application/json", bytes.NewBufferString(msg)); err == nil {
+		msg := message()
+		appendLine(file, msg)
+		if url != "" {
+			if resp, err := client.Post(url, "application/json", bytes.NewBufferString(msg)); err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
