@@ -23,13 +23,13 @@ const (
 	StateReleased   = "released"
 )
 
-// Step states, the same words the agent uses.
+// Step states: the agent's words, so a report reads the same on both sides.
 const (
-	StepPending = "pending"
-	StepRunning = "running"
-	StepDone    = "done"
-	StepFailed  = "failed"
-	StepSkipped = "skipped"
+	StepPending = agentapi.StepPending
+	StepRunning = agentapi.StepRunning
+	StepDone    = agentapi.StepDone
+	StepFailed  = agentapi.StepFailed
+	StepSkipped = agentapi.StepSkipped
 )
 
 // Resurrection modes: how resurrection was paused.
