@@ -258,7 +258,7 @@ func TestErrandRunsTheSameFlowFromItsConfig(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("errand: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"COMPLETE", "Steps:", "redeploy", "Director tasks: ", "Resurrection: paused (global) and restored", `requested by "operator", reason "errand test", case "INC-9"`} {
+	for _, want := range []string{"COMPLETE", "Steps:", "redeploy", "Director tasks: ", "- stop-rep", "Investigator SSH: investigator can log in", "Resurrection: paused (global) and restored", `requested by "operator", reason "errand test", case "INC-9"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("errand output lacks %q:\n%s", want, out)
 		}

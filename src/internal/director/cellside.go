@@ -72,7 +72,10 @@ func (f *Flow) cellSide(ctx context.Context, logger lager.Logger) error {
 		case agentapi.PhaseFailed:
 			if stale == "" || failureKey(st) != stale {
 				state := agentStopState(st)
-				_ = f.save(func(r *record.Record) { r.BoshAgent = state })
+				_ = f.save(func(r *record.Record) {
+					r.BoshAgent = state
+					recordCellSide(r, st)
+				})
 				return fmt.Errorf("cell side failed: %s", st.Error)
 			}
 			logger.Debug("earlier-failure-not-yet-resumed")
@@ -142,6 +145,7 @@ func (f *Flow) cellDone(st agentapi.Status) error {
 	err := f.save(func(r *record.Record) {
 		r.BoshAgent = state
 		r.Kept, r.Pruned, r.Evidence, r.SSH = st.Kept, st.Pruned, st.Evidence, &ssh
+		recordCellSide(r, st)
 	})
 	if err != nil {
 		return err
@@ -150,4 +154,11 @@ func (f *Flow) cellDone(st agentapi.Status) error {
 		return errors.New("the cell side finished without stopping the BOSH agent (bosh_agent.stop is off?); the director would never see it unresponsive")
 	}
 	return nil
+}
+
+// recordCellSide keeps the agent's account of the cell side in the record.
+func recordCellSide(r *record.Record, st agentapi.Status) {
+	r.CellSteps = st.Steps
+	r.NoReplacement = st.NoReplacement
+	r.PruneFailures = st.PruneFailures
 }

@@ -12,20 +12,25 @@ import (
 
 // Report is the --json document of `sequester cell` and the errand.
 type Report struct {
-	State      string              `json:"state"`
-	RecordID   string              `json:"record_id"`
-	Deployment string              `json:"deployment"`
-	Instance   string              `json:"instance"`
-	OldIP      string              `json:"old_ip"`
-	VMCID      string              `json:"vm_cid"`
-	AZ         string              `json:"az,omitempty"`
-	NewIP      string              `json:"new_ip"`
-	NewVMCID   string              `json:"new_vm_cid,omitempty"`
-	Kept       []string            `json:"kept"`
-	Pruned     []string            `json:"pruned"`
-	Steps      []ReportStep        `json:"steps"`
-	Evidence   ReportEvidence      `json:"evidence"`
-	SSH        *agentapi.SSHStatus `json:"ssh"`
+	State      string       `json:"state"`
+	RecordID   string       `json:"record_id"`
+	Deployment string       `json:"deployment"`
+	Instance   string       `json:"instance"`
+	OldIP      string       `json:"old_ip"`
+	VMCID      string       `json:"vm_cid"`
+	AZ         string       `json:"az,omitempty"`
+	NewIP      string       `json:"new_ip"`
+	NewVMCID   string       `json:"new_vm_cid,omitempty"`
+	Kept       []string     `json:"kept"`
+	Pruned     []string     `json:"pruned"`
+	Steps      []ReportStep `json:"steps"`
+	// CellSteps break the cell-side step down as the agent ran it.
+	CellSteps []ReportStep `json:"cell_steps"`
+	// NoReplacement: app instances pruned before BBS ran them elsewhere.
+	NoReplacement []string            `json:"no_replacement,omitempty"`
+	PruneFailures map[string]string   `json:"prune_failures,omitempty"`
+	Evidence      ReportEvidence      `json:"evidence"`
+	SSH           *agentapi.SSHStatus `json:"ssh"`
 
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
@@ -77,13 +82,22 @@ func NewReport(r *record.Record) *Report {
 		if !ok {
 			s = record.Step{Name: name, State: record.StepPending}
 		}
-		rs := ReportStep{Name: s.Name, State: s.State, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt, Error: s.Error}
-		if s.StartedAt != nil && s.FinishedAt != nil {
-			rs.DurationSeconds = s.FinishedAt.Sub(*s.StartedAt).Seconds()
-		}
-		rep.Steps = append(rep.Steps, rs)
+		rep.Steps = append(rep.Steps, reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error))
 	}
+	rep.CellSteps = []ReportStep{}
+	for _, s := range r.CellSteps {
+		rep.CellSteps = append(rep.CellSteps, reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error))
+	}
+	rep.NoReplacement, rep.PruneFailures = r.NoReplacement, r.PruneFailures
 	return rep
+}
+
+func reportStep(name, state string, started, finished *time.Time, err string) ReportStep {
+	rs := ReportStep{Name: name, State: state, StartedAt: started, FinishedAt: finished, Error: err}
+	if started != nil && finished != nil {
+		rs.DurationSeconds = finished.Sub(*started).Seconds()
+	}
+	return rs
 }
 
 func nonNil(s []string) []string {
@@ -105,18 +119,22 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range r.Steps {
-		dur := ""
-		if s.FinishedAt != nil && s.StartedAt != nil {
-			dur = fmt.Sprintf("%8.1fs", s.DurationSeconds)
-		}
-		fmt.Fprintf(w, "  %2d. %-22s %-8s %s\n", i+1, s.Name, s.State, dur)
-		if s.Error != "" {
-			fmt.Fprintf(w, "      error: %s\n", s.Error)
+		writeStep(w, fmt.Sprintf("%2d.", i+1), s)
+		if s.Name == StepCellSide {
+			for _, c := range r.CellSteps {
+				writeStep(w, "     -", c)
+			}
 		}
 	}
 	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
+	for handle, why := range r.PruneFailures {
+		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, why)
+	}
+	if len(r.NoReplacement) > 0 {
+		fmt.Fprintf(w, "  pruned before BBS ran them elsewhere (capacity was short for a while): %v\n", r.NoReplacement)
+	}
 	if r.SSH != nil {
-		fmt.Fprintf(w, "Investigator SSH: user %s ready %v %s\n", r.SSH.User, r.SSH.Ready, r.SSH.Problem)
+		fmt.Fprintf(w, "Investigator SSH: %s\n", sshLine(*r.SSH))
 	}
 	if r.Evidence.Cell != "" {
 		fmt.Fprintf(w, "Evidence on the cell: %s\n", r.Evidence.Cell)
@@ -192,7 +210,7 @@ func (p *PlanReport) WriteText(w io.Writer) {
 		for _, s := range p.Agent.Steps {
 			fmt.Fprintf(w, "  step  %s\n", s)
 		}
-		fmt.Fprintf(w, "  ssh   user %s ready %v %s\n", p.Agent.SSH.User, p.Agent.SSH.Ready, p.Agent.SSH.Problem)
+		fmt.Fprintf(w, "  ssh   %s\n", sshLine(p.Agent.SSH))
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range p.Steps {
@@ -201,4 +219,23 @@ func (p *PlanReport) WriteText(w io.Writer) {
 	if p.Refused != "" {
 		fmt.Fprintf(w, "\nREFUSED: %s\n", p.Refused)
 	}
+}
+
+func writeStep(w io.Writer, prefix string, s ReportStep) {
+	dur := ""
+	if s.FinishedAt != nil && s.StartedAt != nil {
+		dur = fmt.Sprintf("%8.1fs", s.DurationSeconds)
+	}
+	// Sub-steps indent further; the state column stays aligned.
+	fmt.Fprintf(w, "  %s %-*s %-8s %s\n", prefix, 28-len(prefix), s.Name, s.State, dur)
+	if s.Error != "" {
+		fmt.Fprintf(w, "      error: %s\n", s.Error)
+	}
+}
+
+func sshLine(s agentapi.SSHStatus) string {
+	if s.Ready {
+		return fmt.Sprintf("%s can log in (in bosh_sshers, %d authorized key(s), sshd listening)", s.User, s.Keys)
+	}
+	return fmt.Sprintf("%s NOT ready: %s", s.User, s.Problem)
 }

@@ -87,6 +87,13 @@ type Record struct {
 	Kept     []string `json:"kept,omitempty"`
 	Pruned   []string `json:"pruned,omitempty"`
 	Evidence string   `json:"evidence,omitempty"`
+	// CellSteps are the agent's own steps on the cell as it last reported
+	// them, so the record tells where a cell side stopped.
+	CellSteps []agentapi.Step `json:"cell_steps,omitempty"`
+	// NoReplacement lists app instances BBS had not run elsewhere when
+	// they were pruned; PruneFailures what could not be removed.
+	NoReplacement []string          `json:"no_replacement,omitempty"`
+	PruneFailures map[string]string `json:"prune_failures,omitempty"`
 
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
