@@ -1,0 +1,148 @@
+package e2e_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+)
+
+// TestARestartedAgentAndAFailedRedeployAreResumedByReRuns breaks one
+// sequestration three ways and re-runs the same command after each:
+//
+//  1. the real agent is restarted while it prunes, and investigator access
+//     breaks before the BOSH agent stop: the cell side fails with the BOSH
+//     agent still up, so resurrection is restored at once;
+//  2. the re-run resumes the same operation on the (again restarted)
+//     agent, which stops the BOSH agent; then the redeploy fails: inside
+//     the unsafe window resurrection stays paused and the health monitor
+//     leaves the VM-less instance and the old VM alone;
+//  3. the last re-run completes with the same invariants as a clean run.
+func TestARestartedAgentAndAFailedRedeployAreResumedByReRuns(t *testing.T) {
+	l := newLab(t)
+	// One worker and a slow destroy keep the prune going long enough to
+	// restart the agent in the middle of it.
+	l.agentCfg.Prune.Workers = 1
+	l.startAgent(700 * time.Millisecond)
+	// Someone removes the investigator from bosh_sshers once the rep is
+	// dead: after the plan, before the agent's SSH check.
+	l.mu.Lock()
+	l.afterRepDies = func() {
+		if err := os.WriteFile(l.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	l.mu.Unlock()
+
+	type result struct {
+		rep *director.Report
+		err error
+	}
+	first := make(chan result, 1)
+	go func() {
+		rep, err := l.run()
+		first <- result{rep, err}
+	}()
+	waitFor(t, 60*time.Second, "the prune to start", func() bool { return len(l.gardenHandles()) < len(l.handles) })
+	l.stopAgent(l.agent)
+	mid, err := journal.Read(l.agentCfg.StateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := mid.Step(agentapi.StepPruneContainers); s == nil || s.State != agentapi.StepRunning {
+		t.Fatalf("the agent stopped, but its journal says prune is %+v", s)
+	}
+	if n := len(l.gardenHandles()); n <= 1 {
+		t.Fatalf("the prune finished before the restart (%d containers left); the test proves nothing", n)
+	}
+	l.startAgent(0)
+	r1 := <-first
+
+	if r1.err == nil || !strings.Contains(r1.err.Error(), "cell side failed") || !strings.Contains(r1.err.Error(), "investigator SSH is not ready") {
+		t.Fatalf("first run: %v; want the cell side's SSH failure", r1.err)
+	}
+	if r1.rep == nil || r1.rep.State != record.StateFailed || r1.rep.Resurrection.LeftPaused || r1.rep.Resurrection.RestoredAt == nil {
+		t.Fatalf("first run report: %+v", r1.rep)
+	}
+	// Failed before the BOSH agent stop: resurrection is back at once and
+	// the cell still answers the director.
+	l.checkResurrection(false)
+	l.checkInvariants()
+	if !grows(func() int { return l.seen.count(l.target.AgentID) }) {
+		t.Fatal("the BOSH agent was stopped although investigators cannot log in")
+	}
+	// The restart touched nothing kept and the resumed prune finished.
+	if pid := l.garden.Pid(l.kept); pid != l.keptPid {
+		t.Errorf("kept container pid %d, was %d", pid, l.keptPid)
+	}
+	if h := l.gardenHandles(); len(h) != 1 || !h[l.kept] {
+		t.Errorf("garden lists %v after the resumed prune", h)
+	}
+
+	// Second run: access is fixed, the agent restarted once more, and the
+	// director fails the redeploy.
+	must(t, os.WriteFile(l.group, []byte(goodGroup), 0o644))
+	l.stopAgent(l.agent)
+	l.startAgent(0)
+	l.mu.Lock()
+	l.answers = nil
+	l.mu.Unlock()
+	l.sim.FailNextTask(directorsim.KindUpdateDeployment, "injected CPI failure")
+	r2, err := l.run()
+	if err == nil || !strings.HasPrefix(err.Error(), director.StepRedeploy+":") {
+		t.Fatalf("second run: %v; want the redeploy's failure\nsteps:\n%s", err, fmtSteps(r2))
+	}
+	// The resumed operation's answer is running, not the old failure: the
+	// director takes a failed answer for this attempt's outcome.
+	l.mu.Lock()
+	answers := append([]agentapi.Status(nil), l.answers...)
+	l.mu.Unlock()
+	if len(answers) != 1 || answers[0].OperationID != r2.RecordID || answers[0].Phase != agentapi.PhaseRunning || answers[0].Error != "" {
+		t.Fatalf("the agent answered the resuming request with %+v; want operation %s running without the old error", answers, r2.RecordID)
+	}
+	if r2.State != record.StateFailed || !r2.Resurrection.LeftPaused || !strings.Contains(strings.Join(r2.Warnings, "\n"), "resurrection left paused") {
+		t.Fatalf("second run report: state %s resurrection %+v warnings %q", r2.State, r2.Resurrection, r2.Warnings)
+	}
+	// Inside the window: the instance has no VM, resurrection is off for
+	// it, and the health monitor, ticked by hand on top of its own ticks,
+	// neither recreates it on the old IP nor touches the old VM.
+	if in, _ := l.sim.Instance("cf", "diego-cell", l.target.ID); in.VMCID != "" {
+		t.Fatalf("instance has VM %s inside the window; want none", in.VMCID)
+	}
+	l.checkResurrection(true)
+	for i := 0; i < 3; i++ {
+		if ids := l.sim.Tick(); len(ids) != 0 {
+			t.Fatalf("the health monitor started tasks %v inside the unsafe window", ids)
+		}
+	}
+	l.checkInvariants()
+	if grows(func() int { return l.seen.count(l.target.AgentID) }) {
+		t.Fatal("the sequestered VM still heartbeats after the cell side finished")
+	}
+
+	// Third run: completes.
+	l.mu.Lock()
+	l.answers = nil
+	l.mu.Unlock()
+	r3, err := l.run()
+	if err != nil {
+		t.Fatalf("third run: %v\nsteps:\n%s", err, fmtSteps(r3))
+	}
+	if len(r3.Warnings) != 0 {
+		t.Errorf("the completed run reports the failed runs' warnings: %q", r3.Warnings)
+	}
+	l.mu.Lock()
+	if len(l.answers) != 0 {
+		t.Errorf("the third run asked the agent again: %+v", l.answers)
+	}
+	l.mu.Unlock()
+	l.checkCompleted(r3)
+	l.checkInvariants()
+	l.checkResurrection(false)
+}
