@@ -35,9 +35,6 @@ type FakeCell struct {
 	FailAt string
 	// sequesterCalls counts POST /v1/sequester.
 	sequesterCalls int
-	// resumeAfterRead is the plan of a failed operation resumed by a POST,
-	// started after the next Status read.
-	resumeAfterRead *agentapi.Plan
 }
 
 var CellSteps = []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
@@ -118,13 +115,8 @@ func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 			c.status.Steps = append(c.status.Steps, agentapi.Step{Name: s, State: agentapi.StepPending})
 		}
 	}
-	if c.status.Phase == agentapi.PhaseFailed {
-		// The real agent answers a resuming POST with the journal as it
-		// is, still failed, and marks it running from its goroutine; the
-		// fake makes that visible to one more Status read.
-		c.resumeAfterRead = &p
-		return c.snapshot(), nil
-	}
+	// Like the real agent, a resumed failed operation is running before
+	// the answer, so the caller never reads the old failure as its own.
 	c.status.OperationID, c.status.Phase, c.status.Error = req.OperationID, agentapi.PhaseRunning, ""
 	go c.run(p)
 	return c.snapshot(), nil
@@ -179,13 +171,7 @@ func (c *FakeCell) run(p agentapi.Plan) {
 func (c *FakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	snap := c.snapshot()
-	if p := c.resumeAfterRead; p != nil {
-		c.resumeAfterRead = nil
-		c.status.Phase, c.status.Error = agentapi.PhaseRunning, ""
-		go c.run(*p)
-	}
-	return snap, nil
+	return c.snapshot(), nil
 }
 
 // snapshot copies the status (its slices are rewritten by run) while the
