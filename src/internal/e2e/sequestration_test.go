@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
@@ -174,6 +175,18 @@ func (l *lab) checkCompleted(rep *director.Report) {
 	}
 	if !strings.Contains(strings.Join(rep.Evidence.Checks, "\n"), "bbs: cell "+l.target.ID+" presence at "+after.IPs["cells"]) {
 		t.Errorf("the report's checks do not say BBS saw the new cell: %q", rep.Evidence.Checks)
+	}
+	// The agent's own account of the cell side travels in the report.
+	if len(rep.CellSteps) != len(agent.Steps) {
+		t.Errorf("report has %d cell steps; want the agent's %d", len(rep.CellSteps), len(agent.Steps))
+	}
+	for i, s := range rep.CellSteps {
+		if i < len(agent.Steps) && s.Name != agent.Steps[i] || s.State != agentapi.StepDone || s.StartedAt == nil || s.FinishedAt == nil {
+			t.Errorf("report cell step %d: %+v", i, s)
+		}
+	}
+	if len(rep.NoReplacement) != 0 || len(rep.PruneFailures) != 0 {
+		t.Errorf("report: no replacement for %v, prune failures %v", rep.NoReplacement, rep.PruneFailures)
 	}
 	b, err := json.Marshal(rep)
 	if err != nil {
