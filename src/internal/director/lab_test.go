@@ -450,7 +450,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 				return "cf", "diego-cell/" + l.target().ID, agentapi.Keep{Handles: []string{"no-such-handle"}}
 			},
 			want: func(l *lab) string {
-				return "sequester-agent on diego-cell/" + l.target().ID + " (" + l.target().IPs["cells"] + `) refused the plan: sequester-agent answered 422: keep handle "no-such-handle" matches no container: refused`
+				return "sequester-agent on diego-cell/" + l.target().ID + " (" + l.target().IPs["cells"] + `) refused the plan: sequester-agent answered 422: refused: no container with handle "no-such-handle" runs on this cell: check the handle against the inventory (sequester plan lists it)`
 			},
 		},
 		{
@@ -562,7 +562,8 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 				return "cf", "diego-cell/" + l.target().ID, keepSuspects()
 			},
 			want: func(l *lab) string {
-				return "investigator SSH on diego-cell/" + l.target().ID + " is not ready (user investigator not in bosh_sshers); fix it or allow_without_ssh"
+				// The agent refuses the plan itself, as the real one does.
+				return "sequester-agent on diego-cell/" + l.target().ID + " (" + l.target().IPs["cells"] + ") refused the plan: sequester-agent answered 422: refused: investigator SSH is not ready: user investigator is not in group bosh_sshers (sshd refuses it); set it up (user in bosh_sshers with authorized keys, sshd listening) or allow going on without it explicitly"
 			},
 		},
 		{

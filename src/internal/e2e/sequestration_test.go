@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -23,6 +24,8 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 	if !l.router.registering() {
 		t.Fatal("the route emitter does not register routes before the run; the test would prove nothing")
 	}
+
+	l.checkRefusals()
 
 	rep, err := l.run()
 	if err != nil {
@@ -283,5 +286,63 @@ func (l *lab) checkResurrection(wantPaused bool) {
 		t.Error("resurrection of diego-cell is on inside the unsafe window")
 	case !wantPaused && enabled == l.priorPaused:
 		t.Errorf("resurrection of diego-cell enabled = %v; want %v as before", enabled, !l.priorPaused)
+	}
+}
+
+// checkRefusals: what the real agent refuses reaches the operator as a
+// refusal (exit code 2) and nothing changes, on the cell or the director.
+func (l *lab) checkRefusals() {
+	t := l.t
+	t.Helper()
+	cases := []struct {
+		name  string
+		setup func() (restore func())
+		keep  agentapi.Keep
+		want  string
+	}{
+		{
+			name: "investigator SSH not ready",
+			setup: func() func() {
+				must(t, os.WriteFile(l.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
+				return func() { must(t, os.WriteFile(l.group, []byte(goodGroup), 0o644)) }
+			},
+			keep: agentapi.Keep{Handles: []string{l.kept}},
+			want: "refused the plan: sequester-agent answered 422: refused: investigator SSH is not ready: ",
+		},
+		{
+			name: "a keep handle that matches no container",
+			keep: agentapi.Keep{Handles: []string{"no-such-container"}},
+			want: `refused the plan: sequester-agent answered 422: refused: no container with handle "no-such-container" runs on this cell`,
+		},
+		{
+			name: "an app with no container on the cell",
+			keep: agentapi.Keep{AppGUIDs: []string{"app-elsewhere"}},
+			want: "refused the plan: sequester-agent answered 422: refused: no container of app app-elsewhere runs on this cell",
+		},
+	}
+	for _, tc := range cases {
+		restore := func() {}
+		if tc.setup != nil {
+			restore = tc.setup()
+		}
+		f := l.flow()
+		f.Opts.Keep = tc.keep
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		_, err := f.Run(ctx)
+		cancel()
+		restore()
+		if !director.IsRefusal(err) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v; want a refusal containing %q", tc.name, err, tc.want)
+		}
+		if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+			t.Fatalf("%s: %d writes to configs or resurrection; a refusal changes nothing", tc.name, n)
+		}
+		st, err := agentapi.NewClient("https://"+l.agentCfg.ListenAddress, l.clientTLS).Status(t.Context())
+		if err != nil || st.Phase != agentapi.PhaseIdle {
+			t.Fatalf("%s: agent status %+v, %v; want idle", tc.name, st, err)
+		}
+	}
+	if !l.router.registering() || len(l.gardenHandles()) != len(l.handles) {
+		t.Fatal("a refused request withdrew routes or removed containers")
 	}
 }

@@ -59,10 +59,15 @@ func (c *FakeCell) Inventory(ctx context.Context) (agentapi.Inventory, error) {
 	return agentapi.Inventory{CellID: c.cellID, Containers: c.containers}, nil
 }
 
-func (c *FakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
+// plan refuses what the real agent refuses, with its words (the e2e tests
+// check them against the real agent): a keep handle or app that matches
+// no container, and investigator SSH that is not ready unless the request
+// allows it.
+func (c *FakeCell) plan(req agentapi.SequesterRequest) (agentapi.Plan, error) {
+	k := req.Keep
 	p := agentapi.Plan{CellID: c.cellID, Steps: CellSteps, SSH: agentapi.SSHStatus{User: "investigator", Ready: c.SSHReady}}
 	if !c.SSHReady {
-		p.SSH.Problem = "user investigator not in bosh_sshers"
+		p.SSH.Problem = "user investigator is not in group bosh_sshers (sshd refuses it)"
 	}
 	handles := map[string]bool{}
 	apps := map[string]bool{}
@@ -83,8 +88,16 @@ func (c *FakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
 	}
 	for _, h := range k.Handles {
 		if !matched[h] {
-			return p, fmt.Errorf("keep handle %q matches no container: %w", h, agentapi.ErrRefused)
+			return p, fmt.Errorf("%w: no container with handle %q runs on this cell: check the handle against the inventory (sequester plan lists it)", agentapi.ErrRefused, h)
 		}
+	}
+	for _, a := range k.AppGUIDs {
+		if !matched[a] {
+			return p, fmt.Errorf("%w: no container of app %s runs on this cell: check the guid against the inventory (sequester plan lists it)", agentapi.ErrRefused, a)
+		}
+	}
+	if !p.SSH.Ready && !req.AllowWithoutSSH {
+		return p, fmt.Errorf("%w: investigator SSH is not ready: %s; set it up (user in bosh_sshers with authorized keys, sshd listening) or allow going on without it explicitly", agentapi.ErrRefused, p.SSH.Problem)
 	}
 	return p, nil
 }
@@ -92,7 +105,7 @@ func (c *FakeCell) plan(k agentapi.Keep) (agentapi.Plan, error) {
 func (c *FakeCell) Plan(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Plan, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.plan(req.Keep)
+	return c.plan(req)
 }
 
 func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
@@ -105,7 +118,7 @@ func (c *FakeCell) Sequester(ctx context.Context, req agentapi.SequesterRequest)
 	if c.status.Phase == agentapi.PhaseRunning || c.status.Phase == agentapi.PhaseDone {
 		return c.snapshot(), nil
 	}
-	p, err := c.plan(req.Keep)
+	p, err := c.plan(req)
 	if err != nil {
 		return c.snapshot(), err
 	}
