@@ -183,8 +183,10 @@ type lab struct {
 	// whether the old rep was still alive when each was created.
 	replacements []directorsim.VM
 	repAliveThen []bool
-	// answers are the agent's answers to POST /v1/sequester.
-	answers []agentapi.Status
+	// answers are the agent's answers to POST /v1/sequester; afterAnswer,
+	// when set, runs once after the next one.
+	answers     []agentapi.Status
+	afterAnswer func()
 	// afterRepDies runs once, when convergence sees the rep gone.
 	afterRepDies func()
 }
@@ -579,18 +581,37 @@ type answerRecorder struct {
 
 func (a *answerRecorder) Sequester(ctx context.Context, req agentapi.SequesterRequest) (agentapi.Status, error) {
 	st, err := a.Agent.Sequester(ctx, req)
-	if err == nil {
-		a.l.mu.Lock()
-		a.l.answers = append(a.l.answers, st)
-		a.l.mu.Unlock()
+	if err != nil {
+		return st, err
 	}
-	return st, err
+	a.l.mu.Lock()
+	a.l.answers = append(a.l.answers, st)
+	hook := a.l.afterAnswer
+	a.l.afterAnswer = nil
+	a.l.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return st, nil
 }
 
 func (l *lab) run() (*director.Report, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	return l.runWithin(context.Background())
+}
+
+func (l *lab) runWithin(ctx context.Context) (*director.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, 80*time.Second)
 	defer cancel()
 	return l.flow().Run(ctx)
+}
+
+// takeAnswers returns the agent's answers so far and forgets them.
+func (l *lab) takeAnswers() []agentapi.Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.answers
+	l.answers = nil
+	return out
 }
 
 // heartbeater is the BOSH agents of the cells that are not real: each
