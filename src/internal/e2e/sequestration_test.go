@@ -27,6 +27,24 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 
 	l.checkRefusals()
 
+	// `sequester plan`: the real agent's plan, and nothing changes.
+	plan, err := l.flow().Plan(t.Context())
+	if err != nil {
+		t.Fatalf("plan: %v (%+v)", err, plan)
+	}
+	if plan.OldIP != l.oldIP || plan.Network != "cells" || plan.Agent == nil || len(plan.Agent.Keep) != 1 || plan.Agent.Keep[0].Handle != l.kept ||
+		len(plan.Agent.Prune) != len(l.pruned) || !plan.Agent.SSH.Ready || plan.Agent.CellID != l.target.ID {
+		t.Fatalf("plan = %+v, agent plan %+v", plan, plan.Agent)
+	}
+	for _, c := range plan.Checks {
+		if !c.OK {
+			t.Errorf("plan check %s: %s", c.Name, c.Detail)
+		}
+	}
+	if n := l.sim.RequestCount("POST", "/configs"); n != 0 || !l.router.registering() {
+		t.Fatalf("the plan changed something (%d config writes)", n)
+	}
+
 	rep, err := l.run()
 	if err != nil {
 		t.Fatalf("run: %v\nsteps:\n%s", err, fmtSteps(rep))
@@ -52,6 +70,28 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 	}
 	if len(st.NoReplacement) != 0 {
 		t.Errorf("instances without a replacement: %v", st.NoReplacement)
+	}
+
+	// `sequester list` asks the old VM's agent, which still answers for
+	// this operation; `sequester release` deletes the old VM by cid, then
+	// the reserved entry.
+	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger,
+		Agents: director.MTLSAgents(l.agentPort, l.clientTLS)}
+	list, err := adm.List(t.Context(), "cf")
+	if err != nil || len(list) != 1 || list[0].OldVM != "alive" || list[0].Reserved == nil || !*list[0].Reserved || len(list[0].Drift) != 0 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	rel, err := adm.Release(t.Context(), "cf", l.oldIP)
+	if err != nil || rel.State != record.StateReleased {
+		t.Fatalf("release = %+v, %v", rel, err)
+	}
+	for _, vm := range l.sim.IaaSVMs() {
+		if vm.CID == l.target.VMCID {
+			t.Errorf("the old VM %s still exists after release", vm.CID)
+		}
+	}
+	if cfg, err := l.conn.Director.LatestConfig("cloud", "default"); err != nil || cfg.Content != cloudConfig {
+		t.Errorf("cloud config after release is not the operator's (%v):\n%s", err, cfg.Content)
 	}
 }
 
