@@ -680,3 +680,34 @@ func TestListReportsDriftAndReleaseRefusesUnfinishedRecords(t *testing.T) {
 		t.Fatalf("status of an unknown instance: %v", err)
 	}
 }
+
+func TestPreflightRefusesACellWhoseAgentAlreadyHoldsAnotherOperation(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	// A rehearsal posted to the agent by hand, failed before the BOSH
+	// agent stop: the agent would answer the flow's sequester with 409,
+	// after the IP is reserved and resurrection paused.
+	cell := l.cells[tgt.ID]
+	cell.FailAt = agentapi.StepStopBoshAgent
+	if _, err := cell.Sequester(context.Background(), agentapi.SequesterRequest{OperationID: "hand-run", Keep: keepSuspects()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 400; i++ {
+		if st, _ := cell.Status(context.Background()); st.Phase == agentapi.PhaseFailed {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	l.sim.ResetStats()
+	_, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	want := "sequester-agent on diego-cell/" + tgt.ID + " (" + tgt.IPs["cells"] + ") already holds operation hand-run (failed)"
+	if !director.IsRefusal(err) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %s...", err, want)
+	}
+	if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+		t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
+	}
+	if n := cell.SequesterCalls(); n != 1 {
+		t.Fatalf("%d sequester requests; only the hand-run one", n)
+	}
+}

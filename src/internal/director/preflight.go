@@ -228,6 +228,19 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err))
 		}
 		t.agentPlan = &plan
+		// The agent runs one operation per cell, ever, and a plan without
+		// an operation id does not say whether one is journaled: without
+		// this check a cell that already ran one would pass here and
+		// refuse the sequester (409) only after the IP is reserved and
+		// resurrection paused.
+		st, err := f.Agents(t.ip).Status(ctx)
+		if err != nil {
+			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err))
+		}
+		if st.OperationID != "" {
+			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) already holds operation %s (%s) that no unfinished sequestration record owns; an agent runs one operation per cell: look at `sequester status --local` on the cell",
+				t.group, t.id, t.ip, st.OperationID, st.Phase))
+		}
 		if err := checkKeep(f.Opts.Keep, plan); err != nil {
 			return refuse("keep", fmt.Errorf("on %s/%s: %w", t.group, t.id, err))
 		}
