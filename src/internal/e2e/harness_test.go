@@ -159,8 +159,8 @@ type lab struct {
 	runit      *runitd.Daemon
 	router     *router
 	bbs        *bbsdouble.Double
-	bbsCAFile  string
 	bbsClient  agentapitest.Pair
+	bbsChecker *director.BBSChecker
 	repPid     string
 	repStarts  string
 	emitterPid string
@@ -318,7 +318,7 @@ func (l *lab) buildCell() {
 
 	bbsCA, bbsCAFile := agentapitest.NewCA(t, "bbs-ca")
 	bbsServer := bbsCA.Issue(t, "bbs.service.cf.internal")
-	l.bbsCAFile, l.bbsClient = bbsCAFile, bbsCA.Issue(t, "bbs-client")
+	l.bbsClient = bbsCA.Issue(t, "bbs-client")
 	l.bbs, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
 		Certificates: []tls.Certificate{bbsServer.TLSCertificate(t)},
 		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
@@ -327,6 +327,11 @@ func (l *lab) buildCell() {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.bbs.Close)
+	// What `sequester cell --bbs-url ...` builds for the Diego-side check.
+	l.bbsChecker, err = director.NewBBSChecker(l.bbs.URL, bbsCAFile, l.bbsClient.CertFile, l.bbsClient.KeyFile, l.logger)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, in := range l.before {
 		l.bbs.SetCell(&models.CellPresence{CellId: in.ID, RepAddress: "http://" + in.IPs["cells"] + ":1800"})
 	}
@@ -546,15 +551,11 @@ func (s slowDestroy) Destroy(ctx context.Context, handle string) ([]string, erro
 
 // flow is what `sequester cell -d cf diego-cell/ID --keep HANDLE` builds,
 // with the production mTLS dialer and BBS checker and short intervals.
+// It may run outside the test's goroutine, so it does not fail the test.
 func (l *lab) flow() *director.Flow {
-	t := l.t
-	bbsChecker, err := director.NewBBSChecker(l.bbs.URL, l.bbsCAFile, l.bbsClient.CertFile, l.bbsClient.KeyFile, l.logger)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dial := director.MTLSAgents(l.agentPort, l.clientTLS)
 	return &director.Flow{
-		Dir: l.conn.Director, Raw: l.conn.Raw, Tasks: l.conn.Tasks, BBS: bbsChecker, Logger: l.logger,
+		Dir: l.conn.Director, Raw: l.conn.Raw, Tasks: l.conn.Tasks, BBS: l.bbsChecker, Logger: l.logger,
 		Store:  record.NewStore(l.conn.Director, "", l.logger),
 		Agents: func(ip string) director.Agent { return &answerRecorder{Agent: dial(ip), l: l} },
 		Opts: director.Options{
