@@ -573,3 +573,25 @@ func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
 		t.Fatalf("global mode without the prior value: %v", err)
 	}
 }
+
+// An operator's `bosh update-cloud-config` from a repo that lacks our
+// entry, between a failed redeploy and the re-run: the re-run must not
+// deploy against a cloud config that no longer reserves the old IP (the
+// instance would keep its database reservation and get a new VM on the
+// old IP, next to the live sequestered VM).
+func TestRerunAfterTheReservationWasDroppedReservesAgainBeforeDeploying(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	l.sim.FailNextTask(directorsim.KindUpdateDeployment, "injected task failure")
+	if _, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t)); err == nil {
+		t.Fatal("the injected deploy failure went unnoticed")
+	}
+	if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+		t.Fatal(err)
+	}
+	l.rerunCompletes(tgt.ID)
+	cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+	if err != nil || !strings.Contains(cfg.Content, tgt.IPs["cells"]) {
+		t.Fatalf("the old IP is not reserved after the re-run (%v):\n%s", err, cfg.Content)
+	}
+}

@@ -39,17 +39,13 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	diff, err := f.t.dep.Diff([]byte(manifest), false)
+	cfg, diff, err := f.diffWithReservation(ctx, logger, manifest)
 	if err != nil {
-		return fmt.Errorf("diff: %w", err)
+		return err
 	}
 	// A full deploy applies every pending change to every instance; only
 	// our reserved entry may be pending (with the subnet's other reserved
 	// entries, which the director re-renders when a string became a list).
-	cfg, err := f.Dir.LatestConfig("cloud", f.rec.Reservation.CloudConfig)
-	if err != nil {
-		return fmt.Errorf("read cloud config %q: %w", f.rec.Reservation.CloudConfig, err)
-	}
 	entries, err := cloudconfig.ReservedEntries([]byte(cfg.Content), f.rec.Network, f.rec.OldIP)
 	if err != nil {
 		return err
@@ -69,6 +65,47 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 		return fmt.Errorf("deploy: %w", err)
 	}
 	return f.afterDeploy(logger)
+}
+
+// diffWithReservation returns the latest cloud config holding the old IP's
+// reservation and the deployment diff taken against it. The entry may be
+// gone since reserve-ip (an operator's update-cloud-config from a repo
+// without it): a deploy against that config leaves the instance its old
+// IP, and the new VM would share it with the live sequestered VM. So the
+// IP is reserved again first, and the diff, whose config ids pin the
+// deploy, counts only when the config did not change while it was taken.
+func (f *Flow) diffWithReservation(ctx context.Context, logger lager.Logger, manifest string) (boshdir.Config, boshdir.DeploymentDiff, error) {
+	name := f.rec.Reservation.CloudConfig
+	for attempt := 1; attempt <= 5; attempt++ {
+		cfg, err := f.Dir.LatestConfig("cloud", name)
+		if err != nil {
+			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("read cloud config %q: %w", name, err)
+		}
+		reserved, err := cloudconfig.IsReserved([]byte(cfg.Content), f.rec.Network, f.rec.OldIP)
+		if err != nil {
+			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("cloud config %q: %w", name, err)
+		}
+		if !reserved {
+			logger.Info("reservation-dropped-reserving-again", lager.Data{"cloud_config": name, "config_id": cfg.ID, "ip": f.rec.OldIP})
+			if err := f.reserveIP(ctx, logger); err != nil {
+				return boshdir.Config{}, boshdir.DeploymentDiff{}, err
+			}
+			continue
+		}
+		diff, err := f.t.dep.Diff([]byte(manifest), false)
+		if err != nil {
+			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("diff: %w", err)
+		}
+		after, err := f.Dir.LatestConfig("cloud", name)
+		if err != nil {
+			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("read cloud config %q: %w", name, err)
+		}
+		if after.ID == cfg.ID {
+			return cfg, diff, nil
+		}
+		logger.Info("cloud-config-changed-during-diff", lager.Data{"cloud_config": name, "config_id": cfg.ID, "latest_id": after.ID})
+	}
+	return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("cloud config %q changed on every attempt to check the deploy against it; re-run when it is stable", name)
 }
 
 // otherUnresponsive names the other instances whose agents do not answer,

@@ -50,7 +50,9 @@ func (f *Flow) reserveIP(ctx context.Context, logger lager.Logger) error {
 		}
 		logger.Info("reserved", lager.Data{"cloud_config": name, "ip": f.rec.OldIP, "config_id": updated.ID})
 		return f.save(func(r *record.Record) {
-			r.Reservation.Added, r.Reservation.CreatedKey = true, ch.CreatedKey
+			// Our entry now: an operator's entry that covered the IP
+			// before is gone (release removes ours).
+			r.Reservation.Added, r.Reservation.CreatedKey, r.Reservation.CoveredBy = true, ch.CreatedKey, ""
 			r.Reservation.ConfigIDAfter = updated.ID
 		})
 	}
