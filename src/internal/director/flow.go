@@ -76,9 +76,11 @@ type target struct {
 	ip        string
 	manifest  string
 	placement cloudconfig.Placement
-	others    map[string]string // GROUP/ID -> VM cid of every other instance
-	existing  *record.Record
-	globalWas bool
+	// cloudContent is the latest content of the config placement names.
+	cloudContent string
+	others       map[string]string // GROUP/ID -> VM cid of every other instance
+	existing     *record.Record
+	globalWas    bool
 	// globalUnknown: no GET /resurrection on this director.
 	globalUnknown bool
 	agentPlan     *agentapi.Plan

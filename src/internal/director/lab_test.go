@@ -711,3 +711,61 @@ func TestPreflightRefusesACellWhoseAgentAlreadyHoldsAnotherOperation(t *testing.
 		t.Fatalf("%d sequester requests; only the hand-run one", n)
 	}
 }
+
+// An operator re-uploads the cloud config from git without the entry that
+// keeps a sequestered VM's IP: a deploy for the next sequestration would
+// hand that IP (held by no instance any more) to the next cell's
+// replacement, next to the live sequestered VM. Preflight refuses; the
+// redeploy stops when it happens after preflight.
+func TestASequesteredVMsDroppedReservationStopsTheNextSequestration(t *testing.T) {
+	for _, when := range []string{"before preflight", "after the agent stop"} {
+		t.Run(when, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			first := l.target()
+			if rep, err := l.flow("diego-cell/"+first.ID, keepSuspects()).Run(withDeadline(t)); err != nil {
+				t.Fatalf("first sequestration: %v (%+v)", err, rep)
+			}
+			drop := func() {
+				if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+					t.Error(err)
+				}
+			}
+			var second directorsim.Instance
+			for _, in := range l.sim.Instances("cf") {
+				if in.Group == "diego-cell" && in.Index == 1 {
+					second = in
+				}
+			}
+			if when == "before preflight" {
+				drop()
+			} else {
+				l.stopHook = func(id string) {
+					if id == second.ID {
+						drop()
+					}
+				}
+			}
+			l.sim.ResetStats()
+			_, err := l.flow("diego-cell/"+second.ID, keepSuspects()).Run(withDeadline(t))
+			want := "cloud config \"diego\" no longer reserves " + first.IPs["cells"] + " of the sequestered VM of cf:diego-cell/" + first.ID
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v\nwant ...%s...", err, want)
+			}
+			if when == "before preflight" {
+				if !director.IsRefusal(err) {
+					t.Fatalf("not a refusal: %v", err)
+				}
+				if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+					t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
+				}
+			} else if n := l.sim.TaskCounts()[directorsim.KindUpdateDeployment]; n != 0 {
+				t.Fatalf("%d deploys; the redeploy must stop before deploying", n)
+			}
+			for _, ev := range l.sim.IPHistory() {
+				if ev.IP == first.IPs["cells"] && ev.Time.After(l.started) && (ev.Action == "allocated" || ev.Action == "assigned") {
+					t.Fatalf("the sequestered VM's IP %s was handed out again: %+v", ev.IP, ev)
+				}
+			}
+		})
+	}
+}

@@ -199,6 +199,13 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("limits", fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
 				d, strings.Join(unfinished, ", ")))
 		}
+		lost, err := unreservedSequestered(all, d, t.id, t.placement.Network, []byte(t.cloudContent))
+		if err != nil {
+			return refuse("network", err)
+		}
+		if len(lost) > 0 {
+			return refuse("network", refuseUnreserved(t.placement.Config, lost))
+		}
 		if f.Opts.MaxSequestered > 0 {
 			if len(active) >= f.Opts.MaxSequestered {
 				return refuse("limits", fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
@@ -312,6 +319,11 @@ func (f *Flow) locate(t *target) error {
 		p, err := cloudconfig.Locate(named, n, t.ip)
 		if err == nil {
 			t.placement = p
+			for _, c := range named {
+				if c.Name == p.Config {
+					t.cloudContent = c.Content
+				}
+			}
 			return nil
 		}
 		if errors.Is(err, cloudconfig.ErrOutsideSubnets) {

@@ -43,6 +43,15 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 	if err != nil {
 		return err
 	}
+	all, err := f.Store.List()
+	if err != nil {
+		return err
+	}
+	if lost, err := unreservedSequestered(all, f.rec.Deployment, f.rec.InstanceID, f.rec.Network, []byte(cfg.Content)); err != nil {
+		return err
+	} else if len(lost) > 0 {
+		return refuseUnreserved(f.rec.Reservation.CloudConfig, lost)
+	}
 	// A full deploy applies every pending change to every instance; only
 	// our reserved entry may be pending (with the subnet's other reserved
 	// entries, which the director re-renders when a string became a list).

@@ -11,6 +11,36 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
+// unreservedSequestered names the other live sequestered VMs on network
+// whose old IP content (the cloud config defining network) no longer
+// reserves: an operator's update-cloud-config from a repo without the
+// entry. The director holds those IPs for no instance, so the next deploy
+// that needs an address, ours, could hand one to the replacement VM next
+// to the live sequestered VM.
+func unreservedSequestered(all []record.Record, deployment, instanceID, network string, content []byte) ([]string, error) {
+	var out []string
+	for _, r := range all {
+		if !r.Active() || r.Network != network || r.OldIP == "" || !r.Done(StepReserveIP) ||
+			(r.Deployment == deployment && r.InstanceID == instanceID) {
+			continue
+		}
+		reserved, err := cloudconfig.IsReserved(content, network, r.OldIP)
+		if err != nil {
+			return nil, fmt.Errorf("old IP %s of the sequestered VM of %s:%s: %w", r.OldIP, r.Deployment, r.Instance(), err)
+		}
+		if !reserved {
+			out = append(out, fmt.Sprintf("%s of the sequestered VM of %s:%s (record %s)", r.OldIP, r.Deployment, r.Instance(), r.ID))
+		}
+	}
+	return out, nil
+}
+
+// refuseUnreserved is the operator's message for unreservedSequestered.
+func refuseUnreserved(config string, ips []string) error {
+	return fmt.Errorf("cloud config %q no longer reserves %s; add the entries back (to the operator's copy too) before sequestering another cell",
+		config, strings.Join(ips, ", "))
+}
+
 // reserveIP adds the old IP to the reserved entries of the cloud config
 // that defines the instance's network, so that the next deploy gives the
 // instance a new IP and no other VM ever gets the old one while the
