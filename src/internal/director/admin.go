@@ -127,7 +127,9 @@ func (a *Admin) List(ctx context.Context, deployment string) ([]ListEntry, error
 				} else {
 					e.Reserved = &reserved
 					if !reserved {
-						e.Drift = append(e.Drift, fmt.Sprintf("old IP %s is no longer reserved in cloud config %q: the director may give it to another VM while the old VM lives; re-run `sequester cell` or restore the entry", r.OldIP, name))
+						// Not "re-run `sequester cell`": a complete record
+						// refuses a re-run.
+						e.Drift = append(e.Drift, fmt.Sprintf("old IP %s is no longer reserved in cloud config %q: the director may give it to another VM while the old VM lives; add the entry back (to the operator's copy too)", r.OldIP, name))
 					}
 				}
 			}
