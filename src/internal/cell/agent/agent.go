@@ -285,6 +285,16 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		return p, refused("kept containers cannot be frozen: %s", a.d.FreezeUnavailable)
 	}
 	for _, c := range p.keep {
+		// Prune ends by checking every kept container still runs, and
+		// isolation needs a process to enter: a kept container that is not
+		// running, or whose processes cannot be found, would fail the
+		// sequence after the rep is dead and the other containers are gone.
+		if c.State != containers.StateRunning && c.State != containers.StatePaused {
+			return p, refused("kept container %s is %s, not running: keep running containers only (sequester plan lists their states)", c.Handle, c.State)
+		}
+		if len(c.Pids) == 0 {
+			return p, refused("no process of kept container %s was found (its cgroup is not where garden puts it), so it cannot be isolated and would keep receiving traffic: keep another container or isolate it by hand", c.Handle)
+		}
 		if hostNetwork(c) {
 			return p, refused("kept container %s shares the host network namespace, so isolating it would cut off the cell: keep another container or isolate it by hand", c.Handle)
 		}

@@ -215,10 +215,15 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 		if !ok {
 			return "", fmt.Errorf("kept container %s is gone", k.Handle)
 		}
-		if c.State == containers.StateStopped || len(c.Pids) == 0 {
+		if c.State == containers.StateStopped {
 			// No process, nothing listening: no traffic to refuse.
 			idle = append(idle, c.Handle)
 			continue
+		}
+		if len(c.Pids) == 0 {
+			// Running, but its processes cannot be found: skipping it would
+			// leave a listener that gorouter keeps sending traffic to.
+			return "", fmt.Errorf("kept container %s is %s but none of its processes was found: cannot enter its network namespace to isolate it", c.Handle, c.State)
 		}
 		res, err := iso.Isolate(ctx, c)
 		if err != nil {

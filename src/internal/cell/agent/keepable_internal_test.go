@@ -1,0 +1,130 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+)
+
+// listOnly is a backend that lists fixed containers and fails every change.
+type listOnly []agentapi.Container
+
+func (l listOnly) Name() string { return containers.BackendGarden }
+func (l listOnly) List(context.Context) ([]agentapi.Container, error) {
+	return append([]agentapi.Container(nil), l...), nil
+}
+func (l listOnly) Destroy(context.Context, string) ([]string, error) {
+	return nil, errors.New("listOnly destroys nothing")
+}
+func (l listOnly) Freeze(context.Context, string) error {
+	return errors.New("listOnly freezes nothing")
+}
+
+type stopperFunc func(context.Context) (string, error)
+
+func (f stopperFunc) Stop(ctx context.Context) (string, error) { return f(ctx) }
+
+type isolatorFunc func(context.Context, []agentapi.Container, IsolationOptions) (string, error)
+
+func (f isolatorFunc) Isolate(ctx context.Context, kept []agentapi.Container, opts IsolationOptions) (string, error) {
+	return f(ctx, kept, opts)
+}
+
+type noEvidence struct{}
+
+func (noEvidence) Capture(context.Context, string) (evidence.Bundle, error) {
+	return evidence.Bundle{}, errors.New("no evidence here")
+}
+
+type sshReady struct{}
+
+func (sshReady) Check() agentapi.SSHStatus {
+	return agentapi.SSHStatus{User: "investigator", Ready: true}
+}
+
+// A kept container that is not running, or whose processes cannot be
+// found, would fail the sequence only after the rep is dead and every
+// other container pruned (prune checks the kept ones still run; isolation
+// needs a process to enter). So it is refused before anything changes.
+func TestKeepingAContainerThatCannotStayRunningIsRefusedUpFront(t *testing.T) {
+	cases := []struct {
+		name string
+		kept agentapi.Container
+		want string
+	}{
+		{"a stopped container", agentapi.Container{Handle: "stopped", State: containers.StateStopped}, "kept container stopped is stopped, not running"},
+		{"a container garden could not describe", agentapi.Container{Handle: "unknown", State: containers.StateUnknown, Pids: []int{os.Getpid()}}, "kept container unknown is unknown, not running"},
+		{"a running container with no process found", agentapi.Container{Handle: "lost", State: containers.StateRunning}, "no process of kept container lost was found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := journal.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			touched := ""
+			touch := func(what string) stopperFunc {
+				return func(context.Context) (string, error) { touched += what + " "; return "", nil }
+			}
+			a, err := New(Deps{
+				CellID:  "cell-1",
+				Logger:  lager.NewLogger("test"),
+				Journal: j,
+				Backend: func(context.Context) (containers.Backend, error) {
+					return listOnly{tc.kept, {Handle: "other", State: containers.StateRunning, Pids: []int{1}}}, nil
+				},
+				RouteEmitter: touch("route-emitter"),
+				Rep:          touch("rep"),
+				BoshAgent:    touch("bosh-agent"),
+				Isolator: isolatorFunc(func(context.Context, []agentapi.Container, IsolationOptions) (string, error) {
+					touched += "isolate "
+					return "", nil
+				}),
+				Evidence: noEvidence{},
+				SSH:      sshReady{},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			req := agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{tc.kept.Handle}}, SkipReplacementWait: true}
+			if _, err := a.Plan(context.Background(), req); !errors.Is(err, agentapi.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Plan error = %v, want a refusal containing %q", err, tc.want)
+			}
+			if _, err := a.Sequester(context.Background(), req); !errors.Is(err, agentapi.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Sequester error = %v, want a refusal containing %q", err, tc.want)
+			}
+			a.Wait()
+			if _, ok := j.Current(); ok || touched != "" {
+				t.Fatalf("a refused request journaled an operation (%v) or touched %q", ok, touched)
+			}
+		})
+	}
+}
+
+// NetworkIsolator must not pass over a running kept container whose
+// processes it cannot find: that container may still listen.
+func TestNetworkIsolatorFailsOnARunningContainerWithoutProcesses(t *testing.T) {
+	kept := agentapi.Container{Handle: "lost", State: containers.StateRunning}
+	n := NetworkIsolator{Logger: lager.NewLogger("test"), Backend: func(context.Context) (containers.Backend, error) {
+		return listOnly{kept}, nil
+	}}
+	detail, err := n.Isolate(context.Background(), []agentapi.Container{kept}, IsolationOptions{AllowSources: []string{"10.0.0.0/8"}})
+	if err == nil || !strings.Contains(err.Error(), "none of its processes was found") {
+		t.Fatalf("Isolate = %q, %v; want an error", detail, err)
+	}
+	stopped := agentapi.Container{Handle: "dead", State: containers.StateStopped}
+	n.Backend = func(context.Context) (containers.Backend, error) { return listOnly{stopped}, nil }
+	if detail, err := n.Isolate(context.Background(), []agentapi.Container{stopped}, IsolationOptions{}); err != nil || !strings.Contains(detail, "without processes") {
+		t.Fatalf("Isolate of a stopped container = %q, %v; want it left as it is", detail, err)
+	}
+}
