@@ -124,7 +124,12 @@ func (s *Store) Create(r Record) (Record, error) {
 	if !errors.Is(err, ErrNotFound) {
 		return Record{}, err
 	}
-	if _, err := s.write(r, ""); err != nil {
+	// "0" is the director's id of a config that does not exist yet: a
+	// concurrent creator between the Get and this write gets a 412, not a
+	// silent overwrite.
+	if conflict, err := s.write(r, "0"); conflict {
+		return Record{}, fmt.Errorf("create %s: %w (%v)", Name(r.Deployment, r.InstanceID), ErrConflict, err)
+	} else if err != nil {
 		return Record{}, err
 	}
 	s.logger.Info("record-created", lager.Data{"record_id": r.ID, "name": Name(r.Deployment, r.InstanceID)})

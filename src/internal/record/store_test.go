@@ -80,7 +80,11 @@ func (a *configsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.beforePost(a)
 		}
 		cur := a.latest(body.Type, body.Name)
-		if body.Expected != "" && (a.always412 || cur == nil || cur["id"] != body.Expected) {
+		curID := "0" // the director's id of a config that does not exist
+		if cur != nil {
+			curID = cur["id"]
+		}
+		if body.Expected != "" && (a.always412 || curID != body.Expected) {
 			latest := ""
 			if cur != nil {
 				latest = cur["id"]
@@ -129,6 +133,23 @@ func TestCreateThenGetReturnsTheRecordUnderItsInstanceName(t *testing.T) {
 	}
 	if _, _, err := s.Get("cf", "other"); !errors.Is(err, record.ErrNotFound) {
 		t.Fatalf("Get of an unknown instance err = %v; want ErrNotFound", err)
+	}
+}
+
+func TestCreateNeverOverwritesARecordCreatedConcurrently(t *testing.T) {
+	api := &configsAPI{}
+	s := newStore(t, api)
+	api.beforePost = func(a *configsAPI) {
+		api.beforePost = nil
+		// Another run creates the record between our Get and our POST.
+		b, _ := json.Marshal(record.Record{ID: "seq-other", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc"})
+		a.add("sequestration", "cf.abc", string(b))
+	}
+	if _, err := s.Create(record.Record{ID: "seq-ours", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc"}); !errors.Is(err, record.ErrConflict) {
+		t.Fatalf("Create err = %v; want ErrConflict", err)
+	}
+	if got, _, err := s.Get("cf", "abc"); err != nil || got.ID != "seq-other" {
+		t.Fatalf("stored record = %+v, %v; want the other run's", got, err)
 	}
 }
 
