@@ -769,3 +769,55 @@ func TestASequesteredVMsDroppedReservationStopsTheNextSequestration(t *testing.T
 		})
 	}
 }
+
+// pinningDirector changes a cloud config just before the redeploy is
+// sent, after the flow checked the diff.
+type pinningDirector struct {
+	boshdir.Director
+	beforeUpdate func()
+}
+
+func (p *pinningDirector) FindDeployment(name string) (boshdir.Deployment, error) {
+	d, err := p.Director.FindDeployment(name)
+	if err != nil {
+		return nil, err
+	}
+	return &pinningDeployment{Deployment: d, beforeUpdate: p.beforeUpdate}, nil
+}
+
+func (p *pinningDirector) WithContext(id string) boshdir.Director {
+	return &pinningDirector{Director: p.Director.WithContext(id), beforeUpdate: p.beforeUpdate}
+}
+
+type pinningDeployment struct {
+	boshdir.Deployment
+	beforeUpdate func()
+}
+
+func (p *pinningDeployment) Update(manifest []byte, opts boshdir.UpdateOpts) error {
+	p.beforeUpdate()
+	return p.Deployment.Update(manifest, opts)
+}
+
+// An operator's update-cloud-config between the flow's diff check and its
+// deploy: the deploy is pinned to the configs the diff saw, so the change
+// (here a new vm_type for every other instance) is not rolled out with it.
+func TestTheRedeployIsPinnedToTheConfigsItsDiffChecked(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	changed := strings.Replace(defaultCloudConfig, "- name: default\ncompilation:", "- name: default\n  cloud_properties: {instance_type: m5.xlarge}\ncompilation:", 1)
+	if changed == defaultCloudConfig {
+		t.Fatal("the test's cloud config edit matched nothing")
+	}
+	l.dirWrap = func(d boshdir.Director) boshdir.Director {
+		return &pinningDirector{Director: d, beforeUpdate: func() {
+			if _, err := l.sim.SetCloudConfig("default", changed); err != nil {
+				t.Error(err)
+			}
+		}}
+	}
+	if rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t)); err != nil {
+		t.Fatalf("run: %v (%+v)", err, rep)
+	}
+	l.checkInvariants(tgt.ID)
+}
