@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
@@ -295,7 +295,7 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		if len(c.Pids) == 0 {
 			return p, refused("no process of kept container %s was found (its cgroup is not where garden puts it), so it cannot be isolated and would keep receiving traffic: keep another container or isolate it by hand", c.Handle)
 		}
-		if hostNetwork(c) {
+		if isolation.SharesHostNetwork(c) {
 			return p, refused("kept container %s shares the host network namespace, so isolating it would cut off the cell: keep another container or isolate it by hand", c.Handle)
 		}
 	}
@@ -513,19 +513,4 @@ func (a *Agent) replacementTimeout(req agentapi.SequesterRequest) time.Duration 
 		return time.Duration(req.ReplacementTimeoutSeconds) * time.Second
 	}
 	return a.d.ReplacementTimeout
-}
-
-// hostNetwork tells whether a container's processes live in the agent's
-// own network namespace.
-func hostNetwork(c agentapi.Container) bool {
-	self, err := os.Readlink("/proc/self/ns/net")
-	if err != nil {
-		return false
-	}
-	for _, pid := range c.Pids {
-		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid)); err == nil {
-			return ns == self
-		}
-	}
-	return false
 }

@@ -257,28 +257,48 @@ func countRules(listing []byte) int {
 // namespace is not the host's: rules meant for a container would cut the
 // cell itself off.
 func (i *Isolator) netnsPid(c agentapi.Container) (int, error) {
+	pid, host, err := netns(i.opts.ProcRoot, c)
+	switch {
+	case err != nil:
+		return 0, err
+	case host:
+		return 0, fmt.Errorf("container %s shares the host network namespace, so its rules would cut off the cell: isolate it by hand", c.Handle)
+	case pid == 0:
+		return 0, fmt.Errorf("container %s has no running process whose network namespace can be entered: check that it still runs", c.Handle)
+	}
+	return pid, nil
+}
+
+// SharesHostNetwork tells whether the container's processes live in the
+// host's network namespace, where isolating it would cut off the cell.
+// The agent refuses to keep such a container before anything changes.
+func SharesHostNetwork(c agentapi.Container) bool {
+	_, host, _ := netns(containers.DefaultProcRoot, c)
+	return host
+}
+
+// netns returns the first of c's processes whose network namespace can be
+// read (0 when none can), and whether that namespace is the host's.
+func netns(procRoot string, c agentapi.Container) (pid int, host bool, err error) {
 	// The agent runs in the host namespace; pid 1 is the host's too, but
 	// some sandboxes hide it, so it only adds to the check.
 	hosts := map[string]bool{}
-	self, err := os.Readlink(i.opts.ProcRoot + "/self/ns/net")
+	self, err := os.Readlink(procRoot + "/self/ns/net")
 	if err != nil {
-		return 0, fmt.Errorf("read the host network namespace: %w", err)
+		return 0, false, fmt.Errorf("read the host network namespace: %w", err)
 	}
 	hosts[self] = true
-	if ns, err := os.Readlink(i.opts.ProcRoot + "/1/ns/net"); err == nil {
+	if ns, err := os.Readlink(procRoot + "/1/ns/net"); err == nil {
 		hosts[ns] = true
 	}
 	for _, pid := range c.Pids {
-		ns, err := os.Readlink(i.opts.ProcRoot + "/" + strconv.Itoa(pid) + "/ns/net")
+		ns, err := os.Readlink(procRoot + "/" + strconv.Itoa(pid) + "/ns/net")
 		if err != nil {
 			continue
 		}
-		if hosts[ns] {
-			return 0, fmt.Errorf("container %s shares the host network namespace, so its rules would cut off the cell: isolate it by hand", c.Handle)
-		}
-		return pid, nil
+		return pid, hosts[ns], nil
 	}
-	return 0, fmt.Errorf("container %s has no running process whose network namespace can be entered: check that it still runs", c.Handle)
+	return 0, false, nil
 }
 
 func (i *Isolator) ipt(ctx context.Context, pid int, args ...string) error {
