@@ -75,9 +75,9 @@ func (b BoshAgent) Stop(ctx context.Context) (string, error) {
 	defer logger.Info("finished")
 	var detail string
 	if sup == SupervisorRunit {
-		detail, err = b.stopRunit(ctx)
+		detail, err = b.stopRunit(ctx, logger)
 	} else {
-		detail, err = b.stopSystemd(ctx)
+		detail, err = b.stopSystemd(ctx, logger)
 	}
 	if err != nil {
 		logger.Error("failed", err)
@@ -85,7 +85,7 @@ func (b BoshAgent) Stop(ctx context.Context) (string, error) {
 	return detail, err
 }
 
-func (b BoshAgent) stopRunit(ctx context.Context) (string, error) {
+func (b BoshAgent) stopRunit(ctx context.Context, logger lager.Logger) (string, error) {
 	if b.RunitService == "" {
 		return "", errors.New("runit service directory of the BOSH agent is not configured")
 	}
@@ -112,7 +112,7 @@ func (b BoshAgent) stopRunit(ctx context.Context) (string, error) {
 	var last string
 	ok := waitUntil(ctx, orDefault(b.Timeout, 60*time.Second), 100*time.Millisecond, func() bool {
 		last = status()
-		b.Logger.Debug("polled-sv-status", lager.Data{"status": last})
+		logger.Debug("polled-sv-status", lager.Data{"status": last})
 		return strings.HasPrefix(last, "down:")
 	})
 	if !ok {
@@ -121,7 +121,7 @@ func (b BoshAgent) stopRunit(ctx context.Context) (string, error) {
 	return fmt.Sprintf("sv down %s (%s); down file keeps it down across reboots", b.RunitService, last), nil
 }
 
-func (b BoshAgent) stopSystemd(ctx context.Context) (string, error) {
+func (b BoshAgent) stopSystemd(ctx context.Context, logger lager.Logger) (string, error) {
 	unit := b.SystemdUnit
 	if unit == "" {
 		unit = "bosh-agent.service"
@@ -145,6 +145,7 @@ func (b BoshAgent) stopSystemd(ctx context.Context) (string, error) {
 	ok := waitUntil(ctx, orDefault(b.Timeout, 60*time.Second), 200*time.Millisecond, func() bool {
 		// is-active exits non-zero when the unit is not active; read its word.
 		last, _ = run("is-active", unit)
+		logger.Debug("polled-systemd-unit", lager.Data{"unit": unit, "state": last})
 		return last == "inactive" || last == "failed"
 	})
 	if !ok {
