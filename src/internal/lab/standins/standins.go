@@ -142,13 +142,17 @@ func (k containerKiller) destroyAll(ownedOnly bool) ([]string, error) {
 			return nil, err
 		}
 		var gone []string
+		var errs []error
 		for _, ctr := range list {
+			// Like the rep, go on past a failure: a stand-in that stopped
+			// at the first one would spare containers the real rep takes.
 			if err := c.Destroy(ctr.Handle()); err != nil {
-				return gone, err
+				errs = append(errs, err)
+				continue
 			}
 			gone = append(gone, ctr.Handle())
 		}
-		return gone, nil
+		return gone, errors.Join(errs...)
 	}
 	if k.runcRoot == "" {
 		return nil, nil
@@ -158,13 +162,15 @@ func (k containerKiller) destroyAll(ownedOnly bool) ([]string, error) {
 		return nil, fmt.Errorf("runc list: %w", err)
 	}
 	var gone []string
+	var errs []error
 	for _, h := range strings.Fields(string(out)) {
 		if err := exec.Command(k.runcBinary, "--root", k.runcRoot, "delete", "--force", h).Run(); err != nil {
-			return gone, fmt.Errorf("runc delete %s: %w", h, err)
+			errs = append(errs, fmt.Errorf("runc delete %s: %w", h, err))
+			continue
 		}
 		gone = append(gone, h)
 	}
-	return gone, nil
+	return gone, errors.Join(errs...)
 }
 
 func rep(ctx context.Context, args []string) error {
