@@ -1,10 +1,28 @@
 package director
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 )
+
+// diffComputed tells a diff the director computed from one it could not:
+// the director answers the latter with 200, an empty diff and an "error"
+// that bosh-cli drops, so it reads as "no pending changes". Only the
+// missing context (the config ids a deploy is pinned to, which bosh-cli
+// keeps unexported) gives it away.
+func diffComputed(d boshdir.DeploymentDiff) bool {
+	c := reflect.ValueOf(d).FieldByName("context")
+	return c.IsValid() && c.Kind() == reflect.Map && c.Len() > 0
+}
+
+// errDiffNotComputed is the operator's message for !diffComputed.
+func errDiffNotComputed(deployment string) error {
+	return fmt.Errorf("the director could not compute the diff of deployment %q (it answers an empty diff without the configs to pin); run `bosh -d %s deploy --dry-run` with its manifest to see why, and fix that first",
+		deployment, deployment)
+}
 
 // diffChange is one added or removed line of a deployment diff.
 type diffChange struct {

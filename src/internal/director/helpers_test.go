@@ -155,3 +155,14 @@ func TestHostOfReadsRepAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffComputedNeedsTheContextTheDirectorSendsWithARealDiff(t *testing.T) {
+	// The director's answer to a diff it could not compute, as bosh-cli
+	// keeps it: no lines and no context.
+	if diffComputed(boshdir.NewDeploymentDiff(nil, nil)) {
+		t.Fatal("an answer without context counts as a computed diff")
+	}
+	if !diffComputed(boshdir.NewDeploymentDiff(nil, map[string]interface{}{"cloud_config_ids": []interface{}{1}})) {
+		t.Fatal("an empty diff with its context does not count as computed")
+	}
+}

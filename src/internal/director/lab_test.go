@@ -821,3 +821,43 @@ func TestTheRedeployIsPinnedToTheConfigsItsDiffChecked(t *testing.T) {
 	}
 	l.checkInvariants(tgt.ID)
 }
+
+// A diff the director cannot compute comes back through bosh-cli as an
+// empty diff without configs to pin: it proves nothing about pending
+// changes, so neither preflight nor the redeploy takes it as "empty".
+func TestADiffTheDirectorCouldNotComputeIsNotAnEmptyDiff(t *testing.T) {
+	const broken = "networks:\n- name: other\n  type: manual\n  subnets:\n  - range: not-a-cidr\n"
+	for _, when := range []string{"before preflight", "after the agent stop"} {
+		t.Run(when, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			tgt := l.target()
+			breakIt := func() {
+				if _, err := l.sim.SetCloudConfig("broken", broken); err != nil {
+					t.Error(err)
+				}
+			}
+			if when == "before preflight" {
+				breakIt()
+			} else {
+				l.stopHook = func(string) { breakIt() }
+			}
+			l.sim.ResetStats()
+			_, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			want := `the director could not compute the diff of deployment "cf"`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v\nwant ...%s...", err, want)
+			}
+			if n := l.sim.TaskCounts()[directorsim.KindUpdateDeployment]; n != 0 {
+				t.Fatalf("%d deploys; want none", n)
+			}
+			if when == "before preflight" {
+				if !director.IsRefusal(err) {
+					t.Fatalf("not a refusal: %v", err)
+				}
+				if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+					t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
+				}
+			}
+		})
+	}
+}

@@ -162,6 +162,9 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if err != nil {
 			return refuse("diff", fmt.Errorf("diff of %q: %w", d, err))
 		}
+		if !diffComputed(diff) {
+			return refuse("diff", errDiffNotComputed(d))
+		}
 		if blocking := pendingChangesBlocking(diff); len(blocking) > 0 {
 			return refuse("diff", fmt.Errorf("deployment %q has pending changes (%d changed lines: %s); deploy or revert them first",
 				d, len(blocking), strings.Join(firstN(blocking, 3), " | ")))

@@ -105,6 +105,9 @@ func (f *Flow) diffWithReservation(ctx context.Context, logger lager.Logger, man
 		if err != nil {
 			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("diff: %w", err)
 		}
+		if !diffComputed(diff) {
+			return boshdir.Config{}, boshdir.DeploymentDiff{}, errDiffNotComputed(f.rec.Deployment)
+		}
 		after, err := f.Dir.LatestConfig("cloud", name)
 		if err != nil {
 			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("read cloud config %q: %w", name, err)
