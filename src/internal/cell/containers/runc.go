@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // Runc roots garden uses.
@@ -319,21 +319,7 @@ func (r *Runc) killInit(ctx context.Context, handle string, sf runcStateFile) {
 // sameProcess tells whether pid still is the live (not zombie) process
 // that started at start, so a reused pid is never killed.
 func (r *Runc) sameProcess(pid int, start uint64) bool {
-	b, err := os.ReadFile(filepath.Join(r.cfg.ProcRoot, strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return false
-	}
-	fields := strings.Fields(string(b[i+2:]))
-	// fields[0] is the state (field 3); starttime is field 22.
-	if len(fields) < 20 || fields[0] == "Z" || fields[0] == "X" {
-		return false
-	}
-	st, err := strconv.ParseUint(fields[19], 10, 64)
-	return err == nil && st == start
+	return procfs.SameProcess(r.cfg.ProcRoot, pid, start)
 }
 
 // gardenLeftovers names what garden created around the container and runc

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // Defaults follow the diagnostics release this replaces: a poll every 10 s
@@ -203,7 +204,7 @@ func (s *Scanner) Poll() (Report, error) {
 
 // found is a process, or a thread when Config.Threads is set, in state D.
 type found struct {
-	Stat
+	procfs.Stat
 	// process is the pid whose cgroup the task is in; dir is the task's
 	// procfs directory (/proc/<pid> or /proc/<pid>/task/<tid>).
 	process int
@@ -227,7 +228,7 @@ func (s *Scanner) findD(pids []int) []found {
 			continue
 		}
 		if b[closing+2] == 'D' {
-			if st, err := ParseStat(b); err == nil {
+			if st, err := procfs.ParseStat(b); err == nil {
 				out = append(out, found{Stat: st, process: pid, dir: s.statPath(pid, "")})
 			}
 		}
@@ -263,7 +264,7 @@ func (s *Scanner) findDThreads(pid int, listed map[int]bool, out []found) []foun
 		if closing < 0 || closing+2 >= len(b) || b[closing+2] != 'D' {
 			continue
 		}
-		if st, err := ParseStat(b); err == nil {
+		if st, err := procfs.ParseStat(b); err == nil {
 			out = append(out, found{Stat: st, process: pid, dir: dir + "/"})
 		}
 	}

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // Defaults.
@@ -281,31 +283,6 @@ type DProcess struct {
 	Cgroup string `json:"cgroup,omitempty"`
 }
 
-type procStat struct {
-	pid   int
-	ppid  int
-	state string
-	comm  string
-}
-
-func readStat(procRoot string, pid int) (procStat, bool) {
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return procStat{}, false
-	}
-	s := string(b)
-	open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 0 || close < open {
-		return procStat{}, false
-	}
-	f := strings.Fields(s[close+1:])
-	if len(f) < 2 {
-		return procStat{}, false
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return procStat{pid: pid, ppid: ppid, state: f[0], comm: s[open+1 : close]}, true
-}
-
 func pids(procRoot string) []int {
 	ents, err := os.ReadDir(procRoot)
 	if err != nil {
@@ -324,11 +301,11 @@ func pids(procRoot string) []int {
 func scanDState(procRoot string) []DProcess {
 	var out []DProcess
 	for _, pid := range pids(procRoot) {
-		st, ok := readStat(procRoot, pid)
-		if !ok || st.state != "D" {
+		st, err := procfs.ReadStat(procRoot, pid)
+		if err != nil || st.State != 'D' {
 			continue
 		}
-		d := DProcess{Pid: pid, Comm: st.comm}
+		d := DProcess{Pid: pid, Comm: st.Comm}
 		dir := filepath.Join(procRoot, strconv.Itoa(pid))
 		if b, err := os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
 			d.Wchan = strings.TrimSpace(string(b))
@@ -350,15 +327,15 @@ func processTable(procRoot string) string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "%-8s %-8s %-5s %-16s %s\n", "PID", "PPID", "STATE", "COMM", "CMDLINE")
 	for _, pid := range pids(procRoot) {
-		st, ok := readStat(procRoot, pid)
-		if !ok {
+		st, err := procfs.ReadStat(procRoot, pid)
+		if err != nil {
 			continue
 		}
 		cmd, _ := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
 		if len(cmd) > 512 {
 			cmd = cmd[:512]
 		}
-		fmt.Fprintf(&buf, "%-8d %-8d %-5s %-16s %s\n", st.pid, st.ppid, st.state, st.comm,
+		fmt.Fprintf(&buf, "%-8d %-8d %-5c %-16s %s\n", st.Pid, st.PPid, st.State, st.Comm,
 			strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))
 	}
 	return buf.String()

@@ -2,11 +2,12 @@ package stopper
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // pidFromFile reads a pid file; 0 when absent or unreadable.
@@ -27,21 +28,7 @@ func pidFromFile(path string) int {
 
 // alive reports whether pid is a live process; a zombie is dead (it only
 // waits for its parent to reap it).
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return true
-	}
-	return s[i+2] != 'Z' && s[i+2] != 'X'
-}
+func alive(pid int) bool { return procfs.Alive(procfs.DefaultRoot, pid) }
 
 // waitUntil polls cond until it holds or timeout passes.
 func waitUntil(ctx context.Context, timeout, every time.Duration, cond func() bool) bool {
