@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -223,27 +222,20 @@ func (a *Admin) deleteOldVM(ctx context.Context, logger lager.Logger, r record.R
 
 func (a *Admin) unreserve(logger lager.Logger, r record.Record) (bool, error) {
 	name := r.Reservation.CloudConfig
-	for attempt := 1; attempt <= 5; attempt++ {
-		cfg, err := a.Dir.LatestConfig("cloud", name)
+	_, written, err := editCloudConfig(a.Dir, logger, name, func(content []byte) ([]byte, bool, error) {
+		out, changed, err := cloudconfig.Unreserve(content, r.Network, r.OldIP, r.Reservation.CreatedKey)
 		if err != nil {
-			return false, fmt.Errorf("read cloud config %q: %w", name, err)
+			return nil, false, fmt.Errorf("unreserve %s in cloud config %q: %w", r.OldIP, name, err)
 		}
-		out, changed, err := cloudconfig.Unreserve([]byte(cfg.Content), r.Network, r.OldIP, r.Reservation.CreatedKey)
-		if err != nil {
-			return false, fmt.Errorf("unreserve %s in cloud config %q: %w", r.OldIP, name, err)
-		}
-		if !changed {
-			logger.Info("entry-already-gone", lager.Data{"cloud_config": name})
-			return false, nil
-		}
-		if _, err := a.Dir.UpdateConfig("cloud", name, cfg.ID, out); err != nil {
-			if strings.Contains(err.Error(), "Config update rejected") {
-				continue
-			}
-			return false, fmt.Errorf("update cloud config %q: %w", name, err)
-		}
-		logger.Info("unreserved", lager.Data{"cloud_config": name, "ip": r.OldIP})
-		return true, nil
+		return out, changed, nil
+	})
+	if err != nil {
+		return false, err
 	}
-	return false, fmt.Errorf("cloud config %q changed concurrently on every attempt", name)
+	if !written {
+		logger.Info("entry-already-gone", lager.Data{"cloud_config": name})
+		return false, nil
+	}
+	logger.Info("unreserved", lager.Data{"cloud_config": name, "ip": r.OldIP})
+	return true, nil
 }

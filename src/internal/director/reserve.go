@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
+	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
@@ -44,47 +45,70 @@ func refuseUnreserved(config string, ips []string) error {
 // reserveIP adds the old IP to the reserved entries of the cloud config
 // that defines the instance's network, so that the next deploy gives the
 // instance a new IP and no other VM ever gets the old one while the
-// sequestered VM lives. A covered IP is left alone (idempotent); a 412
-// (someone updated the cloud config in between) re-reads and retries.
+// sequestered VM lives. A covered IP is left alone (idempotent).
 func (f *Flow) reserveIP(ctx context.Context, logger lager.Logger) error {
 	name := f.rec.Reservation.CloudConfig
-	for attempt := 1; attempt <= 5; attempt++ {
-		cfg, err := f.Dir.LatestConfig("cloud", name)
+	var ch cloudconfig.Change
+	cfg, written, err := editCloudConfig(f.Dir, logger, name, func(content []byte) ([]byte, bool, error) {
+		out, c, err := cloudconfig.Reserve(content, f.rec.Network, f.rec.OldIP)
 		if err != nil {
-			return fmt.Errorf("read cloud config %q: %w", name, err)
+			return nil, false, fmt.Errorf("reserve %s in cloud config %q: %w", f.rec.OldIP, name, err)
 		}
-		out, ch, err := cloudconfig.Reserve([]byte(cfg.Content), f.rec.Network, f.rec.OldIP)
-		if err != nil {
-			return fmt.Errorf("reserve %s in cloud config %q: %w", f.rec.OldIP, name, err)
-		}
-		if !ch.Changed {
-			// Already covered: by our own entry from an earlier run, or by
-			// an operator's entry noted in preflight (then release must not
-			// remove it).
-			added := f.rec.Reservation.CoveredBy == ""
-			logger.Info("already-reserved", lager.Data{"cloud_config": name, "config_id": cfg.ID, "added_by_us": added})
-			return f.save(func(r *record.Record) {
-				r.Reservation.Added = r.Reservation.CoveredBy == ""
-				if r.Reservation.ConfigIDAfter == "" {
-					r.Reservation.ConfigIDAfter = cfg.ID
-				}
-			})
-		}
-		updated, err := f.Dir.UpdateConfig("cloud", name, cfg.ID, out)
-		if err != nil {
-			if strings.Contains(err.Error(), "Config update rejected") {
-				logger.Info("cloud-config-changed-concurrently", lager.Data{"attempt": attempt, "config_id": cfg.ID})
-				continue
-			}
-			return fmt.Errorf("update cloud config %q: %w", name, err)
-		}
-		logger.Info("reserved", lager.Data{"cloud_config": name, "ip": f.rec.OldIP, "config_id": updated.ID})
+		ch = c
+		return out, c.Changed, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !written {
+		// Already covered: by our own entry from an earlier run, or by an
+		// operator's entry noted in preflight (then release must not
+		// remove it).
+		added := f.rec.Reservation.CoveredBy == ""
+		logger.Info("already-reserved", lager.Data{"cloud_config": name, "config_id": cfg.ID, "added_by_us": added})
 		return f.save(func(r *record.Record) {
-			// Our entry now: an operator's entry that covered the IP
-			// before is gone (release removes ours).
-			r.Reservation.Added, r.Reservation.CreatedKey, r.Reservation.CoveredBy = true, ch.CreatedKey, ""
-			r.Reservation.ConfigIDAfter = updated.ID
+			r.Reservation.Added = r.Reservation.CoveredBy == ""
+			if r.Reservation.ConfigIDAfter == "" {
+				r.Reservation.ConfigIDAfter = cfg.ID
+			}
 		})
 	}
-	return fmt.Errorf("cloud config %q changed concurrently on every attempt", name)
+	logger.Info("reserved", lager.Data{"cloud_config": name, "ip": f.rec.OldIP, "config_id": cfg.ID})
+	return f.save(func(r *record.Record) {
+		// Our entry now: an operator's entry that covered the IP before is
+		// gone (release removes ours).
+		r.Reservation.Added, r.Reservation.CreatedKey, r.Reservation.CoveredBy = true, ch.CreatedKey, ""
+		r.Reservation.ConfigIDAfter = cfg.ID
+	})
+}
+
+// editCloudConfig applies edit to the latest version of the named cloud
+// config and writes the result with expected_latest_id, so an operator's
+// concurrent update is never overwritten: on a 412 it re-reads and edits
+// again, at most 5 times. The operator's bytes go through unchanged apart
+// from the edit. When edit changes nothing, the version read comes back
+// with written false; else the version written.
+func editCloudConfig(dir boshdir.Director, logger lager.Logger, name string, edit func(content []byte) (out []byte, changed bool, err error)) (cfg boshdir.Config, written bool, err error) {
+	for attempt := 1; attempt <= 5; attempt++ {
+		cur, err := dir.LatestConfig("cloud", name)
+		if err != nil {
+			return boshdir.Config{}, false, fmt.Errorf("read cloud config %q: %w", name, err)
+		}
+		out, changed, err := edit([]byte(cur.Content))
+		if err != nil {
+			return boshdir.Config{}, false, err
+		}
+		if !changed {
+			return cur, false, nil
+		}
+		updated, err := dir.UpdateConfig("cloud", name, cur.ID, out)
+		if err == nil {
+			return updated, true, nil
+		}
+		if !record.IsConfigConflict(err) {
+			return boshdir.Config{}, false, fmt.Errorf("update cloud config %q: %w", name, err)
+		}
+		logger.Info("cloud-config-changed-concurrently", lager.Data{"cloud_config": name, "attempt": attempt, "config_id": cur.ID})
+	}
+	return boshdir.Config{}, false, fmt.Errorf("cloud config %q changed concurrently on every attempt", name)
 }

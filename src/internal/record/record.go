@@ -106,7 +106,8 @@ type Record struct {
 type Reservation struct {
 	CloudConfig string `json:"cloud_config,omitempty"`
 	// ConfigIDBefore and ConfigIDAfter are the cloud config versions around
-	// our edit; the deploy pins the latter.
+	// our edit, for the audit trail (the deploy is pinned to the configs its
+	// diff was checked against).
 	ConfigIDBefore string `json:"config_id_before,omitempty"`
 	ConfigIDAfter  string `json:"config_id_after,omitempty"`
 	// Added is true when we wrote the entry; false when an operator's entry

@@ -190,6 +190,13 @@ func (s *Store) recall(name string) (Record, string, bool) {
 	return r, c.id, true
 }
 
+// IsConfigConflict reports a 412 on POST /configs: another writer updated
+// the config since the expected_latest_id was read. bosh-cli turns the 412
+// into this text and keeps no status code.
+func IsConfigConflict(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Config update rejected")
+}
+
 func (s *Store) write(r Record, expectedID string) (conflict bool, err error) {
 	content, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -203,8 +210,7 @@ func (s *Store) write(r Record, expectedID string) (conflict bool, err error) {
 		s.remember(name, "", nil)
 	}
 	if err != nil {
-		// bosh-cli turns a 412 into this text and keeps no status code.
-		if strings.Contains(err.Error(), "Config update rejected") {
+		if IsConfigConflict(err) {
 			return true, err
 		}
 		return false, fmt.Errorf("write sequestration record %s: %w", Name(r.Deployment, r.InstanceID), err)
