@@ -151,7 +151,7 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	started := f.now()
 	t, err := f.preflight(ctx, logger)
 	if err != nil {
-		logger.Error("preflight-refused", err)
+		// preflight logged the refusal with its check.
 		return nil, err
 	}
 	f.t = t
