@@ -111,10 +111,10 @@ func pendingChangesBlocking(d boshdir.DeploymentDiff) []string {
 }
 
 // unexpectedChanges are the changes of the redeploy's diff other than ours:
-// reserved entries may be removed, and added only when they are entries the
-// subnet holds now (our IP, or the operator's entries the director renders
-// again when a string became a list). An added entry that is not ours would
-// move the instance holding that IP.
+// reserved entries may be removed, and added only when they are in entries
+// (our IP, and the subnet's entries as preflight saw them, which the
+// director renders again when a string became a list). Any other added
+// entry would move the instance holding that IP.
 func unexpectedChanges(d boshdir.DeploymentDiff, entries []string) []string {
 	allowed := map[string]bool{}
 	for _, e := range entries {

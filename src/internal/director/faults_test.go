@@ -12,6 +12,7 @@ import (
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
@@ -594,4 +595,66 @@ func TestRerunAfterTheReservationWasDroppedReservesAgainBeforeDeploying(t *testi
 	if err != nil || !strings.Contains(cfg.Content, tgt.IPs["cells"]) {
 		t.Fatalf("the old IP is not reserved after the re-run (%v):\n%s", err, cfg.Content)
 	}
+}
+
+// An operator reserves another cell's IP in the same subnet while we
+// sequester: the redeploy's diff then adds an entry the subnet holds, but
+// not one it held when we checked, and deploying would move that cell.
+func TestAnOperatorsNewReservedEntryIsNeverDeployedByUs(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	var other directorsim.Instance
+	for _, in := range l.sim.Instances("cf") {
+		if in.Group == "diego-cell" && in.Index == 1 {
+			other = in
+		}
+	}
+	l.stopHook = func(string) {
+		cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		out, _, err := cloudconfig.Reserve([]byte(cfg.Content), "cells", other.IPs["cells"])
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := l.sim.SetCloudConfig("diego", string(out)); err != nil {
+			t.Error(err)
+		}
+	}
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err == nil || !strings.Contains(err.Error(), "the deployment diff holds more than the reserved IP") || !strings.Contains(err.Error(), other.IPs["cells"]) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := l.sim.TaskCounts()[directorsim.KindUpdateDeployment]; n != 1 {
+		t.Fatalf("%d deploy tasks; want only the lab's initial one", n)
+	}
+	l.failedRunOutcome(tgt.ID, rep, err)
+}
+
+// A subnet whose reserved entries are one string: our edit makes it a list,
+// and the director's diff renders the operator's entry again as a list
+// item next to ours; that is not a change of theirs.
+func TestAReservedStringBecomingAListIsNotAnotherChange(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	asString := strings.Replace(cellsCloudConfig, "reserved: [10.0.16.1 - 10.0.16.9]", "reserved: 10.0.16.1 - 10.0.16.9", 1)
+	if asString == cellsCloudConfig {
+		t.Fatal("the test's cloud config edit matched nothing")
+	}
+	if _, err := l.sim.SetCloudConfig("diego", asString); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sim.Deploy(cfManifest); err != nil {
+		t.Fatal(err)
+	}
+	l.snapshot()
+	tgt := l.target()
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err != nil {
+		t.Fatalf("run: %v (%+v)", err, rep)
+	}
+	l.checkInvariants(tgt.ID)
+	l.checkResurrection(tgt.ID, false)
 }

@@ -53,9 +53,15 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 		return refuseUnreserved(f.rec.Reservation.CloudConfig, lost)
 	}
 	// A full deploy applies every pending change to every instance; only
-	// our reserved entry may be pending (with the subnet's other reserved
-	// entries, which the director re-renders when a string became a list).
-	entries, err := cloudconfig.ReservedEntries([]byte(cfg.Content), f.rec.Network, f.rec.OldIP)
+	// our reserved entry may be pending, with the entries the subnet held
+	// when preflight checked (the director renders them again when a
+	// string became a list). An entry added since, say an operator's
+	// reservation of another cell's IP, would move that cell.
+	before, err := f.Dir.LatestConfigByID(f.rec.Reservation.ConfigIDBefore)
+	if err != nil {
+		return fmt.Errorf("read cloud config %q as preflight saw it (id %s): %w", f.rec.Reservation.CloudConfig, f.rec.Reservation.ConfigIDBefore, err)
+	}
+	entries, err := cloudconfig.ReservedEntries([]byte(before.Content), f.rec.Network, f.rec.OldIP)
 	if err != nil {
 		return err
 	}
