@@ -62,6 +62,9 @@ type Monit struct {
 	RepService          string `json:"rep_service"`
 	// RepPidFile is read to SIGKILL the rep after it is unmonitored.
 	RepPidFile string `json:"rep_pid_file"`
+	// RouteEmitterPidFile finds a route emitter monit no longer monitors
+	// (monit reports no pid for it and ignores a stop).
+	RouteEmitterPidFile string `json:"route_emitter_pid_file"`
 }
 
 type BBS struct {

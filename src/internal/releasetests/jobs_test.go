@@ -85,6 +85,7 @@ func TestAgentRendersWithDefaults(t *testing.T) {
 		Monit: config.Monit{
 			Address: "127.0.0.1:2822", CredentialsFile: "/var/vcap/monit/monit.user",
 			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: "/var/vcap/sys/run/bpm/rep/rep.pid",
+			RouteEmitterPidFile: "/var/vcap/sys/run/bpm/route_emitter/route_emitter.pid",
 		},
 		BBS: config.BBS{
 			URL:                       "https://bbs.service.cf.internal:8889",

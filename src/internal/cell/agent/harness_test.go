@@ -185,7 +185,7 @@ func newCell(t *testing.T) *cell {
 		Garden:        config.Garden{Socket: c.garden.Socket(), DepotPath: c.garden.DepotPath()},
 		Runc:          config.Runc{Binary: "runc", Root: c.garden.RuncRoot(), CgroupRoot: "/sys/fs/cgroup"},
 		Monit: config.Monit{Address: c.monit.Address, CredentialsFile: c.monit.CredentialsFile,
-			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: c.repPid},
+			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: c.repPid, RouteEmitterPidFile: c.emitterPid},
 		BBS: config.BBS{URL: c.bbs.URL, CAFile: bbsCAFile, CertFile: bbsClient.CertFile, KeyFile: bbsClient.KeyFile,
 			ReplacementTimeoutSeconds: 20},
 		Evidence:  config.Evidence{Dir: filepath.Join(c.dir, "evidence"), MaxBytes: 8 << 20, LogFiles: []string{filepath.Join(c.dir, "rep.log")}},

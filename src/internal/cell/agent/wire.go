@@ -100,7 +100,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		Journal:      j,
 		Backend:      backend,
 		DState:       w.Scanner,
-		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), Logger: logger},
+		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), PidFile: cfg.Monit.RouteEmitterPidFile, Logger: logger},
 		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger},
 		BoshAgent: stopper.BoshAgent{
 			Supervisor: orDefault(cfg.BoshAgent.Supervisor, stopper.SupervisorAuto), RunitService: cfg.BoshAgent.RunitService,

@@ -21,6 +21,7 @@ type Monit interface {
 	Service(ctx context.Context, name string) (monit.Service, error)
 	Stop(ctx context.Context, name string) (monit.Service, error)
 	Unmonitor(ctx context.Context, name string) (monit.Service, error)
+	Monitor(ctx context.Context, name string) (monit.Service, error)
 }
 
 // RouteEmitter withdraws the cell's routes by stopping the route emitter
@@ -30,6 +31,9 @@ type Monit interface {
 type RouteEmitter struct {
 	Monit   Monit
 	Service string
+	// PidFile is the emitter's pid file (bpm's). Monit reports no pid for
+	// a service it does not monitor; this finds the emitter then.
+	PidFile string
 	Logger  lager.Logger
 	// Timeout bounds the wait for the process to die (default 60 s).
 	Timeout time.Duration
@@ -45,8 +49,23 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 		logger.Error("failed-to-read-monit-status", err)
 		return "", err
 	}
-	if before.Monitor == monit.NotMonitored && !alive(before.Pid) {
-		return fmt.Sprintf("%s already stopped", r.Service), nil
+	pid := before.Pid
+	if !alive(pid) {
+		pid = pidFromFile(r.PidFile)
+	}
+	if before.Monitor == monit.NotMonitored {
+		if !alive(pid) {
+			return fmt.Sprintf("%s already stopped", r.Service), nil
+		}
+		// Unmonitored by someone else, yet running and registering routes.
+		// Monit ignores a stop for a service it does not monitor (5.33 says
+		// "stop action done" and leaves the process alone), so watch it
+		// again first: monit finds the live process and starts nothing.
+		logger.Info("unmonitored-but-running", lager.Data{"pid": pid})
+		if _, err := r.Monit.Monitor(ctx, r.Service); err != nil {
+			logger.Error("failed-to-monitor", err)
+			return "", err
+		}
 	}
 	after, err := r.Monit.Stop(ctx, r.Service)
 	if err != nil {
@@ -54,12 +73,12 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 		return "", err
 	}
 	timeout := orDefault(r.Timeout, 60*time.Second)
-	if !waitUntil(ctx, timeout, 100*time.Millisecond, func() bool { return !alive(before.Pid) && !alive(after.Pid) }) {
-		err := fmt.Errorf("%s: monit reports it stopped but pid %d still runs", r.Service, before.Pid)
+	if !waitUntil(ctx, timeout, 100*time.Millisecond, func() bool { return !alive(pid) && !alive(after.Pid) }) {
+		err := fmt.Errorf("%s: monit reports it stopped but pid %d still runs", r.Service, pid)
 		logger.Error("process-survived-stop", err)
 		return "", err
 	}
-	return fmt.Sprintf("%s stopped through monit (pid %d gone, not monitored)", r.Service, before.Pid), nil
+	return fmt.Sprintf("%s stopped through monit (pid %d gone, not monitored)", r.Service, pid), nil
 }
 
 // Rep stops the rep without evacuation and without restart. Any signal the

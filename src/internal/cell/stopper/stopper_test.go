@@ -96,6 +96,38 @@ func TestRouteEmitterStopEndsRegistrationsAndIsIdempotent(t *testing.T) {
 	}
 }
 
+// Someone (an operator investigating) unmonitored the route emitter: monit
+// then reports no pid for it, and ignores a stop ("stop action done", the
+// process untouched), yet it keeps registering routes. The stopper finds it
+// by its pid file and stops it all the same.
+func TestRouteEmitterStopStopsAnUnmonitoredButRunningEmitter(t *testing.T) {
+	c := startCell(t)
+	ctx := context.Background()
+	pid := monitd.PidFromFile(c.emitterPid)
+	if _, err := c.client.Unmonitor(ctx, "route_emitter"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.client.Service(ctx, "route_emitter"); s.Pid > 0 || !monitd.Alive(pid) {
+		t.Fatalf("setup: monit reports %+v, emitter pid %d alive=%v; want no pid from monit and a live emitter", s, pid, monitd.Alive(pid))
+	}
+	s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", PidFile: c.emitterPid, Logger: lager.NewLogger("test"), Timeout: 15 * time.Second}
+	detail, err := s.Stop(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.monit.Log())
+	}
+	if monitd.Alive(pid) {
+		t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
+	}
+	n := lines(c.registration)
+	time.Sleep(500 * time.Millisecond)
+	if m := lines(c.registration); m != n {
+		t.Fatalf("routes still registered after %q: %d -> %d", detail, n, m)
+	}
+	if svc, err := c.client.Service(ctx, "route_emitter"); err != nil || svc.Monitor != monit.NotMonitored {
+		t.Fatalf("monit afterwards: %+v %v", svc, err)
+	}
+}
+
 func TestRepStopKillsWithoutShutdownAndMonitDoesNotRestartIt(t *testing.T) {
 	c := startCell(t)
 	pid := monitd.PidFromFile(c.repPid)
