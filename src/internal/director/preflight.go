@@ -169,7 +169,7 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("diff", fmt.Errorf("deployment %q has pending changes (%d changed lines: %s); deploy or revert them first",
 				d, len(blocking), strings.Join(firstN(blocking, 3), " | ")))
 		}
-		if n := len(changedLines(diff)); n > 0 {
+		if n := len(diffChanges(diff)); n > 0 {
 			ok("diff", fmt.Sprintf("only %d removed reserved entries pending (harmless)", n))
 		} else {
 			ok("diff", "empty")
@@ -369,22 +369,6 @@ func groupNetworks(manifest, group string) ([]string, map[string]bool, error) {
 		return names, statics, nil
 	}
 	return nil, nil, fmt.Errorf("instance group %s not in the manifest", group)
-}
-
-// changedLines are the diff lines marked added or removed.
-func changedLines(d boshdir.DeploymentDiff) []string {
-	var out []string
-	for _, line := range d.Diff {
-		if len(line) < 2 {
-			continue
-		}
-		state, _ := line[1].(string)
-		if state == "added" || state == "removed" {
-			text, _ := line[0].(string)
-			out = append(out, state+" "+strings.TrimSpace(text))
-		}
-	}
-	return out
 }
 
 func firstN(s []string, n int) []string {

@@ -69,7 +69,7 @@ func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 		return fmt.Errorf("the deployment diff holds more than the reserved IP %s: %s; refusing to deploy other changes",
 			f.rec.OldIP, strings.Join(firstN(extra, 5), " | "))
 	}
-	logger.Info("deploying", lager.Data{"changed_lines": len(changedLines(diff))})
+	logger.Info("deploying", lager.Data{"changed_lines": len(diffChanges(diff))})
 	// Diff carries the cloud/runtime config ids we just checked: the deploy
 	// is pinned to them, not to whatever is latest a second later.
 	if err := f.t.dep.Update([]byte(manifest), boshdir.UpdateOpts{Diff: diff}); err != nil {
