@@ -39,6 +39,11 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if cfg.CellID == "" {
 		return w, fmt.Errorf("config: cell_id is empty")
 	}
+	if re, rep := orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), orDefault(cfg.Monit.RepService, "rep"); re == rep {
+		// Withdrawing routes is a monit stop, and a stopped rep deletes
+		// every container on its way out.
+		return w, fmt.Errorf("config: monit.route_emitter_service and monit.rep_service are both %q: stopping the route emitter would stop the rep through monit, whose shutdown deletes every container", re)
+	}
 	j, err := journal.Open(cfg.StateDir)
 	if err != nil {
 		return w, err

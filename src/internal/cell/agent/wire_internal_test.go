@@ -15,6 +15,19 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
+func TestFromConfigRefusesTheRepAsTheRouteEmitter(t *testing.T) {
+	for _, m := range []config.Monit{
+		{RouteEmitterService: "rep", RepService: "rep"},
+		{RouteEmitterService: "rep"},
+		{RouteEmitterService: "route_emitter", RepService: "route_emitter"},
+	} {
+		_, err := FromConfig(lager.NewLogger("test"), config.Agent{CellID: "cell-1", StateDir: t.TempDir(), Monit: m})
+		if err == nil || !strings.Contains(err.Error(), "deletes every container") {
+			t.Fatalf("FromConfig with monit %+v = %v; want a refusal", m, err)
+		}
+	}
+}
+
 func TestPreflightNamesWhatTheSequenceWouldTripOver(t *testing.T) {
 	dir := t.TempDir()
 	pid := filepath.Join(dir, "re.pid")
