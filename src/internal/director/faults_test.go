@@ -658,3 +658,47 @@ func TestAReservedStringBecomingAListIsNotAnotherChange(t *testing.T) {
 	l.checkInvariants(tgt.ID)
 	l.checkResurrection(tgt.ID, false)
 }
+
+// Another writer's note landing just as a failed run writes its failure:
+// the failure write meets a 412, re-reads, and must keep the note.
+func TestTheFailureWriteKeepsAConcurrentWritersNote(t *testing.T) {
+	run := func(nth int, before func(l *lab, id string)) (*lab, *concurrentWriter, *director.Report, error) {
+		l := newLab(t, 30*time.Millisecond)
+		tgt := l.target()
+		cw := &concurrentWriter{typ: record.DefaultType, nth: nth}
+		if before != nil {
+			cw.before = func() { before(l, tgt.ID) }
+		}
+		l.dirWrap = func(d boshdir.Director) boshdir.Director { cw.Director = d; return cw }
+		l.sim.FailNextTask(directorsim.KindUpdateDeployment, "injected task failure")
+		rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+		return l, cw, rep, err
+	}
+	_, probe, _, err := run(0, nil)
+	if err == nil {
+		t.Fatal("the injected deploy failure went unnoticed")
+	}
+	note := "an operator's concurrent note"
+	l, _, _, err := run(probe.seen, func(l *lab, id string) {
+		if _, err := record.NewStore(l.conn.Director, "", l.logger).Update("cf", id, func(r *record.Record) error {
+			r.Warnings = append(r.Warnings, note)
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	})
+	if err == nil {
+		t.Fatal("the injected deploy failure went unnoticed")
+	}
+	r, _, gerr := record.NewStore(l.conn.Director, "", l.logger).Get("cf", l.target().ID)
+	if gerr != nil || r.State != record.StateFailed {
+		t.Fatalf("record %+v, %v", r, gerr)
+	}
+	found := false
+	for _, w := range r.Warnings {
+		found = found || w == note
+	}
+	if !found {
+		t.Fatalf("the concurrent note was lost: %q", r.Warnings)
+	}
+}

@@ -262,9 +262,12 @@ func (f *Flow) fail(ctx context.Context, logger lager.Logger, step string, cause
 	// The failure itself may be the director; the record write is best
 	// effort and the report carries the same facts.
 	_, werr := f.Store.Update(f.rec.Deployment, f.rec.InstanceID, func(r *record.Record) error {
-		steps, warnings, resurrection := snapshot.Steps, snapshot.Warnings, snapshot.Resurrection
-		r.Steps, r.Warnings, r.Resurrection = steps, warnings, resurrection
+		r.Steps, r.Resurrection = snapshot.Steps, snapshot.Resurrection
 		r.State, r.Error = snapshot.State, snapshot.Error
+		// Another writer's warnings (re-read on a 412) stay.
+		for _, w := range snapshot.Warnings {
+			r.Warnings = appendOnce(r.Warnings, w)
+		}
 		return nil
 	})
 	if werr != nil {
