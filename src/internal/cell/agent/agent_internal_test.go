@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 
@@ -126,5 +127,72 @@ func TestNetworkIsolatorFailsOnARunningContainerWithoutProcesses(t *testing.T) {
 	n.Backend = func(context.Context) (containers.Backend, error) { return listOnly{stopped}, nil }
 	if detail, err := n.Isolate(context.Background(), []agentapi.Container{stopped}, IsolationOptions{}); err != nil || !strings.Contains(detail, "without processes") {
 		t.Fatalf("Isolate of a stopped container = %q, %v; want it left as it is", detail, err)
+	}
+}
+
+type sshSwitch struct{ ready bool }
+
+func (s *sshSwitch) Check() agentapi.SSHStatus {
+	if s.ready {
+		return agentapi.SSHStatus{User: "investigator", Ready: true}
+	}
+	return agentapi.SSHStatus{User: "investigator", Problem: "user investigator is not in group bosh_sshers"}
+}
+
+// An operation that failed at stopping the BOSH agent is resumed later by
+// posting it again; investigator access checked back then may be gone by
+// now, and the BOSH agent is the last way in.
+func TestAResumedBoshAgentStopChecksInvestigatorSSHAgain(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{None: true}, SkipReplacementWait: true}
+	now := time.Now()
+	if err := j.Begin(journal.NewState("cell-1", req, Steps, now)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Update(now, func(s *journal.State) {
+		for _, name := range Steps[:len(Steps)-1] {
+			s.StartStep(name, now)
+			s.EndStep(name, agentapi.StepDone, "", nil, now)
+		}
+		s.StartStep(agentapi.StepStopBoshAgent, now)
+		s.EndStep(agentapi.StepStopBoshAgent, "", "", errors.New("sv: not found"), now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stops := 0
+	ssh := &sshSwitch{}
+	a, err := New(Deps{
+		CellID: "cell-1", Logger: lager.NewLogger("test"), Journal: j,
+		Backend:       func(context.Context) (containers.Backend, error) { return listOnly{}, nil },
+		RouteEmitter:  stopperFunc(func(context.Context) (string, error) { return "", errors.New("ran again") }),
+		Rep:           stopperFunc(func(context.Context) (string, error) { return "", errors.New("ran again") }),
+		BoshAgent:     stopperFunc(func(context.Context) (string, error) { stops++; return "down", nil }),
+		Evidence:      noEvidence{},
+		SSH:           ssh,
+		StopBoshAgent: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Sequester(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	a.Wait()
+	st, _ := a.Status(context.Background())
+	if st.Phase != agentapi.PhaseFailed || stops != 0 || !strings.Contains(st.Error, "investigator SSH is not ready") {
+		t.Fatalf("resumed with investigator SSH gone: phase %s, BOSH agent stops %d, error %q", st.Phase, stops, st.Error)
+	}
+	ssh.ready = true
+	if _, err := a.Sequester(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	a.Wait()
+	if st, _ := a.Status(context.Background()); st.Phase != agentapi.PhaseDone || stops != 1 || !st.SSH.Ready {
+		t.Fatalf("resumed with investigator SSH back: %+v, BOSH agent stops %d", st, stops)
 	}
 }

@@ -278,12 +278,18 @@ func (a *Agent) checkSSH(_ context.Context, _ lager.Logger, st *journal.State) (
 	return outcome{}, fmt.Errorf("investigator SSH is not ready (%s): not stopping the BOSH agent, the last way in; fix it and post the operation again", ssh.Problem)
 }
 
-func (a *Agent) stopBoshAgent(ctx context.Context, _ lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) stopBoshAgent(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error) {
 	if !a.d.StopBoshAgent {
 		return outcome{skipped: true, detail: "the agent config leaves the BOSH agent running"}, nil
 	}
 	if st.Request.SkipBoshAgentStop {
 		return outcome{skipped: true, detail: "the request leaves the BOSH agent running"}, nil
+	}
+	// The step before checked investigator access, but a resumed operation
+	// (this step failed, or the agent died here) may come back much later:
+	// check again right before the last way in goes.
+	if _, err := a.checkSSH(ctx, logger, st); err != nil {
+		return outcome{}, err
 	}
 	d, err := a.d.BoshAgent.Stop(ctx)
 	return outcome{detail: d}, err
