@@ -129,7 +129,7 @@ func (f *Flow) Plan(ctx context.Context) (*PlanReport, error) {
 		p.Checks = t.checks
 		p.OldIP, p.VMCID, p.AZ = t.ip, t.inst.VMID, t.inst.AZ
 		p.Network, p.CloudConfig = t.placement.Network, t.placement.Config
-		p.Resume = t.existing != nil
+		p.Resume = t.resumeOnly
 		if t.agentPlan != nil {
 			p.Agent = t.agentPlan
 		}

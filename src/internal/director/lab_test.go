@@ -339,6 +339,9 @@ func TestSequestrationEndToEnd(t *testing.T) {
 	cell := l.fleet.Add(rep.NewIP, tgt.ID)
 	cell.StopBoshAgent = func() { _ = l.sim.SetInstanceAgentResponsive("cf", "diego-cell", tgt.ID, false) }
 	l.snapshot()
+	if p, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Plan(withDeadline(t)); err != nil || p.Resume || p.OldIP != rep.NewIP {
+		t.Fatalf("plan after release: %v %+v; want a fresh sequestration, not a resume", err, p)
+	}
 	again, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
 	if err != nil || again.State != record.StateComplete || again.RecordID == rep.RecordID || again.OldIP != rep.NewIP {
 		t.Fatalf("second sequestration: %v %+v", err, again)
