@@ -429,7 +429,7 @@ func (a *Agent) Sequester(ctx context.Context, req agentapi.SequesterRequest) (a
 	}
 	st := journal.NewState(a.d.CellID, req, Steps, a.d.Now())
 	st.Keep, st.Prune, st.Awaited = p.keep, p.prune, p.awaited
-	st.Status.Kept = handlesOf(p.keep)
+	st.Status.Kept = keep.Handles(p.keep)
 	st.Status.SSH = p.plan.SSH
 	for _, c := range append(append([]agentapi.Container{}, p.keep...), p.prune...) {
 		if c.Suspect {
@@ -490,15 +490,6 @@ func (a *Agent) Wait() {
 func (a *Agent) Close() {
 	a.cancel()
 	a.Wait()
-}
-
-func handlesOf(cs []agentapi.Container) []string {
-	out := make([]string, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, c.Handle)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (a *Agent) workers() int {

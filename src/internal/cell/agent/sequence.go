@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
 )
 
@@ -211,11 +212,11 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 	if err != nil {
 		return outcome{}, err
 	}
-	kept := handlesOf(st.Keep)
+	kept := keep.Handles(st.Keep)
 	// Everything not kept goes, including a container that appeared after
 	// the plan (one the rep was creating when it was killed): a container
 	// left behind is a worker nobody watches.
-	targets := handlesOf(st.Prune)
+	targets := keep.Handles(st.Prune)
 	late := lateContainers(ctx, b, st)
 	if len(late) > 0 {
 		logger.Info("containers-appeared-after-plan", lager.Data{"container_handles": late})

@@ -24,10 +24,11 @@ type Selection struct {
 }
 
 // KeepHandles and PruneHandles are the handles of each set, sorted.
-func (s Selection) KeepHandles() []string  { return handles(s.Keep) }
-func (s Selection) PruneHandles() []string { return handles(s.Prune) }
+func (s Selection) KeepHandles() []string  { return Handles(s.Keep) }
+func (s Selection) PruneHandles() []string { return Handles(s.Prune) }
 
-func handles(cs []agentapi.Container) []string {
+// Handles returns the containers' handles, sorted.
+func Handles(cs []agentapi.Container) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Handle)
