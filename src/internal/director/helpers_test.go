@@ -3,10 +3,12 @@ package director
 import (
 	"strings"
 	"testing"
+	"time"
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
 func TestUnexpectedChangesAllowOnlyTheReservedEntry(t *testing.T) {
@@ -164,5 +166,30 @@ func TestDiffComputedNeedsTheContextTheDirectorSendsWithARealDiff(t *testing.T) 
 	}
 	if !diffComputed(boshdir.NewDeploymentDiff(nil, map[string]interface{}{"cloud_config_ids": []interface{}{1}})) {
 		t.Fatal("an empty diff with its context does not count as computed")
+	}
+}
+
+func TestUnreservedSequesteredNamesOnlyLiveVMsWhoseIPTheConfigCanHandOut(t *testing.T) {
+	content := []byte("networks:\n- name: cells\n  type: manual\n  subnets:\n  - range: 10.0.16.0/24\n    gateway: 10.0.16.1\n    reserved: [10.0.16.2 - 10.0.16.9, 10.0.16.20]\n")
+	rec := func(id, ip, network, state string, reserved bool) record.Record {
+		r := record.Record{ID: "seq-" + id, Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: id, OldIP: ip, Network: network, State: state}
+		if reserved {
+			r.Step(StepReserveIP).Finish(time.Now(), nil)
+		}
+		return r
+	}
+	all := []record.Record{
+		rec("still-reserved", "10.0.16.20", "cells", record.StateComplete, true),
+		rec("dropped", "10.0.16.21", "cells", record.StateComplete, true),
+		rec("released", "10.0.16.22", "cells", record.StateReleased, true),
+		rec("self", "10.0.16.23", "cells", record.StateInProgress, true),
+		rec("other-network", "10.0.16.24", "default", record.StateComplete, true),
+		rec("outside-every-subnet", "10.0.99.5", "cells", record.StateComplete, true),
+		rec("not-reserved-yet", "10.0.16.25", "cells", record.StateFailed, false),
+	}
+	got, err := unreservedSequestered(all, "cf", "self", "cells", content)
+	want := "10.0.16.21 of the sequestered VM of cf:diego-cell/dropped (record seq-dropped)"
+	if err != nil || len(got) != 1 || got[0] != want {
+		t.Fatalf("got %q, %v; want [%q]", got, err, want)
 	}
 }

@@ -2,6 +2,7 @@ package director
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,6 +27,9 @@ func unreservedSequestered(all []record.Record, deployment, instanceID, network 
 			continue
 		}
 		reserved, err := cloudconfig.IsReserved(content, network, r.OldIP)
+		if errors.Is(err, cloudconfig.ErrOutsideSubnets) {
+			continue // no subnet holds it any more: never handed out
+		}
 		if err != nil {
 			return nil, fmt.Errorf("old IP %s of the sequestered VM of %s:%s: %w", r.OldIP, r.Deployment, r.Instance(), err)
 		}
