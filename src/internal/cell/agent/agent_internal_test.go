@@ -13,7 +13,9 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 )
 
 // listOnly is a backend that lists fixed containers and fails every change.
@@ -194,5 +196,43 @@ func TestAResumedBoshAgentStopChecksInvestigatorSSHAgain(t *testing.T) {
 	a.Wait()
 	if st, _ := a.Status(context.Background()); st.Phase != agentapi.PhaseDone || stops != 1 || !st.SSH.Ready {
 		t.Fatalf("resumed with investigator SSH back: %+v, BOSH agent stops %d", st, stops)
+	}
+}
+
+// unfreezable is a real backend whose freeze fails, as runc pause does on
+// a container with a task stuck in D state (cgroup v1 cannot freeze it).
+type unfreezable struct{ containers.Backend }
+
+func (unfreezable) Freeze(context.Context, string) error { return errors.New("unable to freeze") }
+
+// A kept container that cannot be frozen is still cut off, and the
+// sequence goes on: failing here would leave the rep dead and every other
+// container running unwatched, and posting the operation again would only
+// fail the same way.
+func TestAFreezeThatFailsLeavesTheKeptContainerIsolatedAndTheStepDone(t *testing.T) {
+	f := gardenrunc.Start(t, gardenrunc.Options{})
+	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-keep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := lager.NewLogger("test")
+	ctx := context.Background()
+	r := containers.NewRunc(logger, containers.RuncConfig{Root: f.RuncRoot()})
+	cs, err := r.List(ctx)
+	if err != nil || len(cs) != 1 || cs[0].Handle != hs[0] {
+		t.Fatalf("list = %+v, %v", cs, err)
+	}
+	n := NetworkIsolator{Logger: logger, Backend: func(context.Context) (containers.Backend, error) { return unfreezable{r}, nil }}
+	opts := IsolationOptions{Freeze: true, AllowSources: []string{"10.244.0.0/16"}}
+	detail, err := n.Isolate(ctx, cs, opts)
+	if err != nil || !strings.Contains(detail, "1 could not be frozen and still run") || !strings.Contains(detail, "unable to freeze") {
+		t.Fatalf("Isolate = %q, %v; want the step done, saying the freeze failed", detail, err)
+	}
+	iso, err := isolation.New(logger, nil, isolation.Options{AllowCIDRs: opts.AllowSources})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iso.Verify(ctx, cs[0]); err != nil {
+		t.Fatalf("the unfrozen kept container is not isolated: %v", err)
 	}
 }

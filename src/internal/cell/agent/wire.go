@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -214,7 +215,7 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 		byHandle[c.Handle] = c
 	}
 	rules, frozen := 0, 0
-	var idle []string
+	var idle, unfrozen []string
 	for _, k := range kept {
 		c, ok := byHandle[k.Handle]
 		if !ok {
@@ -231,7 +232,13 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 			return "", fmt.Errorf("kept container %s is %s but none of its processes was found: cannot enter its network namespace to isolate it", c.Handle, c.State)
 		}
 		res, err := iso.Isolate(ctx, c)
-		if err != nil {
+		if errors.Is(err, isolation.ErrFreeze) {
+			// The network is cut, which is what protects traffic; a
+			// failed freeze must not stop the sequence here, with the rep
+			// dead and every other container still running unwatched, and
+			// a re-post of the same operation would only fail again.
+			unfrozen = append(unfrozen, fmt.Sprintf("%s (%v)", c.Handle, err))
+		} else if err != nil {
 			return "", err
 		}
 		if err := iso.Verify(ctx, c); err != nil {
@@ -254,6 +261,9 @@ func (n NetworkIsolator) Isolate(ctx context.Context, kept []agentapi.Container,
 	}
 	if frozen > 0 {
 		detail += fmt.Sprintf("; %d frozen", frozen)
+	}
+	if len(unfrozen) > 0 {
+		detail += fmt.Sprintf("; %d could not be frozen and still run: %s", len(unfrozen), strings.Join(unfrozen, "; "))
 	}
 	return detail, nil
 }

@@ -30,6 +30,11 @@ const (
 	ChainOut = "SEQUESTER-OUT"
 )
 
+// ErrFreeze marks an Isolate whose rules are in force but whose freeze
+// failed: a cgroup v1 freezer cannot freeze a task stuck in D state, which
+// is what a suspect container holds.
+var ErrFreeze = errors.New("freezing failed")
+
 // Options of an Isolator.
 type Options struct {
 	// AllowCIDRs may still reach the container (IPv4 only).
@@ -151,7 +156,7 @@ func (i *Isolator) Isolate(ctx context.Context, c agentapi.Container) (Result, e
 	if i.opts.Freeze {
 		if err := i.backend.Freeze(ctx, c.Handle); err != nil {
 			logger.Error("freeze-failed", err)
-			return res, fmt.Errorf("network of %s is cut but freezing failed: %w", c.Handle, err)
+			return res, fmt.Errorf("network of %s is cut but %w: %v", c.Handle, ErrFreeze, err)
 		}
 		res.Frozen = true
 	}
