@@ -2,12 +2,16 @@ package releasetests
 
 import (
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/jobrender"
@@ -305,20 +309,96 @@ func writeTemp(t *testing.T, content string) string {
 	return p
 }
 
-func TestReadmeDocumentsEveryProperty(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+var updateReadme = flag.Bool("update", false, "rewrite README.md's property reference from the job specs")
+
+// The README's property reference is generated from the specs, so it can
+// never drift from them: run `go test ./internal/releasetests -run Readme
+// -update` after changing a spec.
+func TestReadmePropertyReferenceMatchesTheSpecs(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "README.md")
+	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	const heading = "## Property reference\n"
+	i := strings.Index(string(readme), heading)
+	if i < 0 {
+		t.Fatalf("README.md has no %q section", strings.TrimSpace(heading))
+	}
+	head := string(readme[:i+len(heading)])
+	want := head + "\nEvery property, with its default; the job specs under `jobs/` are the source.\n\n"
 	for _, name := range []string{"sequester-agent", "sequester-cell"} {
 		j, err := jobrender.Load(repoRoot(t), name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for prop := range j.Spec.Properties {
-			if !strings.Contains(string(readme), "`"+prop+"`") {
-				t.Errorf("README's property reference lacks %s's %s", name, prop)
-			}
+		want += propertyTable(t, j)
+	}
+	want = strings.TrimRight(want, "\n") + "\n"
+	if *updateReadme {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return
+	}
+	if string(readme) != want {
+		t.Errorf("README.md's property reference differs from the job specs; run: go test ./internal/releasetests -run Readme -update")
+	}
+}
+
+// propertyTable renders one job's properties in spec order.
+func propertyTable(t *testing.T, j jobrender.Job) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(j.Dir, "spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Properties yaml.Node `yaml:"properties"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "### `%s`\n\n| property | default | description |\n|---|---|---|\n", j.Spec.Name)
+	for k := 0; k+1 < len(doc.Properties.Content); k += 2 {
+		name := doc.Properties.Content[k].Value
+		p := j.Spec.Properties[name]
+		def := "**required**"
+		if hasDefault(doc.Properties.Content[k+1]) {
+			def = defaultCell(p.Default)
+		}
+		desc := strings.ReplaceAll(strings.Join(strings.Fields(p.Description), " "), "|", "\\|")
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, def, desc)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func hasDefault(n *yaml.Node) bool {
+	for k := 0; k+1 < len(n.Content); k += 2 {
+		if n.Content[k].Value == "default" {
+			return true
+		}
+	}
+	return false
+}
+
+func defaultCell(v any) string {
+	switch d := v.(type) {
+	case nil:
+		return "`null`"
+	case []any:
+		if len(d) == 0 {
+			return "`[]`"
+		}
+		return "see spec"
+	case string:
+		if d == "" {
+			return "`\"\"`"
+		}
+		return "`" + d + "`"
+	default:
+		return fmt.Sprintf("`%v`", d)
 	}
 }
