@@ -60,6 +60,9 @@ type ReportStep struct {
 	FinishedAt      *time.Time `json:"finished_at"`
 	DurationSeconds float64    `json:"duration_seconds,omitempty"`
 	Error           string     `json:"error"`
+	// Detail is the agent's account of a cell step (what it found, what it
+	// could only partly do, such as a freeze a stuck task refused).
+	Detail string `json:"detail,omitempty"`
 }
 
 // NewReport renders a record as the report.
@@ -86,7 +89,9 @@ func NewReport(r *record.Record) *Report {
 	}
 	rep.CellSteps = []ReportStep{}
 	for _, s := range r.CellSteps {
-		rep.CellSteps = append(rep.CellSteps, reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error))
+		rs := reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error)
+		rs.Detail = s.Detail
+		rep.CellSteps = append(rep.CellSteps, rs)
 	}
 	rep.NoReplacement, rep.PruneFailures = r.NoReplacement, r.PruneFailures
 	return rep
@@ -230,6 +235,9 @@ func writeStep(w io.Writer, prefix string, s ReportStep) {
 	fmt.Fprintf(w, "  %s %-*s %-8s %s\n", prefix, 28-len(prefix), s.Name, s.State, dur)
 	if s.Error != "" {
 		fmt.Fprintf(w, "      error: %s\n", s.Error)
+	}
+	if s.Detail != "" {
+		fmt.Fprintf(w, "        %s\n", s.Detail)
 	}
 }
 

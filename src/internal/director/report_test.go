@@ -1,0 +1,45 @@
+package director_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+)
+
+func TestReportTellsTheCellSideStepByStep(t *testing.T) {
+	start := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	at := func(s int) *time.Time { v := start.Add(time.Duration(s) * time.Second); return &v }
+	rec := &record.Record{
+		ID: "seq-1", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc", State: record.StateComplete,
+		Steps: []record.Step{{Name: director.StepCellSide, State: record.StepDone, StartedAt: at(0), FinishedAt: at(90)}},
+		CellSteps: []agentapi.Step{
+			{Name: agentapi.StepStopRep, State: agentapi.StepDone, StartedAt: at(1), FinishedAt: at(3), Detail: "rep unmonitored and pid 42 killed with SIGKILL; stayed dead"},
+			{Name: agentapi.StepIsolateKept, State: agentapi.StepDone, StartedAt: at(3), FinishedAt: at(4), Detail: "1 container isolated; not frozen: h-1 (a task in D state refused the freezer)"},
+		},
+		NoReplacement: []string{"app-b/0"},
+		PruneFailures: map[string]string{"h-9": "garden: destroy timed out"},
+		SSH:           &agentapi.SSHStatus{User: "investigator", Ready: false, Problem: "no authorized keys"},
+	}
+	rep := director.NewReport(rec)
+	if len(rep.CellSteps) != 2 || rep.CellSteps[1].Detail == "" || rep.CellSteps[0].DurationSeconds != 2 {
+		t.Fatalf("cell steps = %+v", rep.CellSteps)
+	}
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	for _, want := range []string{
+		"- stop-rep", "2.0s", "killed with SIGKILL",
+		"not frozen: h-1",
+		"not pruned: h-9: garden: destroy timed out",
+		"pruned before BBS ran them elsewhere", "app-b/0",
+		"Investigator SSH: investigator NOT ready: no authorized keys",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
