@@ -9,32 +9,25 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"code.cloudfoundry.org/bbs/models"
-	gclient "code.cloudfoundry.org/garden/client"
-	"code.cloudfoundry.org/garden/client/connection"
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
@@ -153,18 +146,16 @@ type lab struct {
 	started     time.Time
 
 	// the real cell
+	rig        *cellrig.Rig
 	garden     *gardenrunc.Fixture
 	monit      *monitd.Daemon
 	monitc     *monit.Client
 	runit      *runitd.Daemon
-	router     *router
+	router     *cellrig.Router
 	bbs        *bbsdouble.Double
-	bbsClient  agentapitest.Pair
 	bbsChecker *director.BBSChecker
 	repPid     string
-	repStarts  string
 	emitterPid string
-	heartbeats string
 	passwd     string
 	group      string
 	agentCfg   config.Agent
@@ -270,44 +261,25 @@ func (l *lab) vmCreated(vm directorsim.VM) {
 	l.beats.add(vm.AgentID)
 }
 
-// buildCell makes diego-cell/0 real: containers, monit with the rep and
-// route emitter, runit with the BOSH agent heartbeating to the simulator,
-// BBS, the investigator account, and the agent's config.
+// buildCell makes diego-cell/0 real (see cellrig), with the BOSH agent
+// heartbeating to the simulator, BBS holding every cell of "cf" and four
+// app instances on this one.
 func (l *lab) buildCell() {
 	t := l.t
 	t.Helper()
-	l.garden = gardenrunc.Start(t, gardenrunc.Options{})
-	l.router = newRouter(t)
-	l.repPid = filepath.Join(l.dir, "rep.pid")
-	l.repStarts = filepath.Join(l.dir, "rep.starts")
-	l.emitterPid = filepath.Join(l.dir, "route_emitter.pid")
-	l.monit = monitd.Start(t,
-		monitd.Service{
-			Name: "rep", PidFile: l.repPid,
-			Start: monitd.Background(standins.Command("rep", "--garden-socket", l.garden.Socket(), "--starts-file", l.repStarts), l.repPid, filepath.Join(l.dir, "rep.log")),
-			Stop:  monitd.KillTERM(l.repPid),
-		},
-		monitd.Service{
-			Name: "route_emitter", PidFile: l.emitterPid,
-			Start: monitd.Background(standins.Command("route-emitter", "--router-url", l.router.srv.URL, "--cell-id", l.target.ID, "--interval", "50ms"), l.emitterPid, filepath.Join(l.dir, "route_emitter.log")),
-			Stop:  monitd.KillTERM(l.emitterPid),
-		},
-	)
-	var err error
-	l.monitc, err = monit.NewClient(lager.NewLogger("test"), l.monit.Address, l.monit.CredentialsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The BOSH agent stand-in heartbeats to the simulator over its TLS
-	// listener; SSL_CERT_FILE makes it trust the simulator's certificate.
-	simCA := filepath.Join(l.dir, "director-ca.pem")
-	must(t, os.WriteFile(simCA, l.sim.CACertPEM(), 0o644))
-	l.heartbeats = filepath.Join(l.dir, "heartbeats")
-	argv := append([]string{"/usr/bin/env", "SSL_CERT_FILE=" + simCA}, standins.Command("bosh-agent",
-		"--heartbeat-url", l.sim.URL()+"/_sim/heartbeat/"+l.target.AgentID, "--agent-id", l.target.AgentID,
-		"--heartbeat-file", l.heartbeats, "--interval", heartbeatInterval.String())...)
-	l.runit = runitd.Start(t, "agent", "exec "+strings.Join(argv, " "))
+	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{
+		CellID:            l.target.ID,
+		ListenIP:          l.oldIP,
+		BoshAgentInterval: heartbeatInterval,
+		HeartbeatURL:      l.sim.URL() + "/_sim/heartbeat/" + l.target.AgentID,
+		AgentID:           l.target.AgentID,
+		DirectorCAPEM:     l.sim.CACertPEM(),
+	})
+	l.garden, l.monit, l.monitc, l.runit, l.router = r.Garden, r.Monit, r.MonitClient, r.Runit, r.Router
+	l.repPid, l.emitterPid = r.RepPid, r.EmitterPid
+	l.bbs = r.BBS
+	l.passwd, l.group = r.Passwd, r.Group
+	l.rig = r
 	// Until the simulator hears the stand-in, the lab's heartbeater keeps
 	// the target alive; after, only the real cell does.
 	from := l.seen.count(l.target.AgentID)
@@ -316,19 +288,9 @@ func (l *lab) buildCell() {
 		return l.seen.count(l.target.AgentID) > from+3
 	})
 
-	bbsCA, bbsCAFile := agentapitest.NewCA(t, "bbs-ca")
-	bbsServer := bbsCA.Issue(t, "bbs.service.cf.internal")
-	l.bbsClient = bbsCA.Issue(t, "bbs-client")
-	l.bbs, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
-		Certificates: []tls.Certificate{bbsServer.TLSCertificate(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.bbs.Close)
 	// What `sequester cell --bbs-url ...` builds for the Diego-side check.
-	l.bbsChecker, err = director.NewBBSChecker(l.bbs.URL, bbsCAFile, l.bbsClient.CertFile, l.bbsClient.KeyFile, l.logger)
+	var err error
+	l.bbsChecker, err = director.NewBBSChecker(l.bbs.URL, r.BBSCAFile, r.BBSClient.CertFile, r.BBSClient.KeyFile, l.logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,36 +318,17 @@ func (l *lab) buildCell() {
 	l.keptPid = l.garden.Pid(l.kept)
 	l.converge()
 
-	sshPort := l.investigator()
-	agentCA, agentCAFile := agentapitest.NewCA(t, "agent-ca")
-	server := agentCA.Issue(t, "sequester-agent")
-	client := agentCA.Issue(t, "sequester-errand")
-	l.clientTLS, err = agentapi.ClientTLSConfig(agentCAFile, client.CertFile, client.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l.clientTLS = r.ClientTLS
 	// As `--agent-server-name`: the test CA's certificates name the agent,
 	// not the cell's IP.
 	l.clientTLS.ServerName = "sequester-agent"
-	l.agentPort = freePort(t, l.oldIP)
+	l.agentCfg = r.AgentConfig
+	_, port, _ := net.SplitHostPort(l.agentCfg.ListenAddress)
+	l.agentPort, _ = strconv.Atoi(port)
+	// This lab has always found the route emitter through monit alone;
+	// the agent's tests cover the pid-file fallback.
+	l.agentCfg.Monit.RouteEmitterPidFile = ""
 	l.agentLog = filepath.Join(l.dir, "agent.log")
-	l.agentCfg = config.Agent{
-		ListenAddress: net.JoinHostPort(l.oldIP, strconv.Itoa(l.agentPort)),
-		TLS:           config.TLS{CAFile: agentCAFile, CertFile: server.CertFile, KeyFile: server.KeyFile},
-		CellID:        l.target.ID,
-		StateDir:      filepath.Join(l.dir, "agent-state"),
-		Garden:        config.Garden{Socket: l.garden.Socket(), DepotPath: l.garden.DepotPath()},
-		Runc:          config.Runc{Binary: "runc", Root: l.garden.RuncRoot(), CgroupRoot: "/sys/fs/cgroup"},
-		Monit: config.Monit{Address: l.monit.Address, CredentialsFile: l.monit.CredentialsFile,
-			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: l.repPid},
-		BBS: config.BBS{URL: l.bbs.URL, CAFile: bbsCAFile, CertFile: l.bbsClient.CertFile, KeyFile: l.bbsClient.KeyFile,
-			ReplacementTimeoutSeconds: 20},
-		Evidence:  config.Evidence{Dir: filepath.Join(l.dir, "evidence"), MaxBytes: 8 << 20, LogFiles: []string{filepath.Join(l.dir, "rep.log")}},
-		BoshAgent: config.BoshAgent{Stop: true, Supervisor: "auto", RunitService: l.runit.ServiceDir},
-		SSH:       config.SSH{User: "investigator", Port: sshPort, SourceCIDRs: []string{"10.244.0.0/16"}},
-		DState:    config.DState{PollIntervalSeconds: 1, SuspectAfterSeconds: 60},
-		Prune:     config.Prune{Workers: 4},
-	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("agent log tail:\n%s", tail(l.agentLog, 15000))
@@ -433,26 +376,7 @@ func (l *lab) converge() {
 	l.t.Cleanup(func() { close(stop); <-done })
 }
 
-// investigator creates the account files the agent checks and a loopback
-// listener standing in for sshd; it returns the port.
-func (l *lab) investigator() int {
-	t := l.t
-	home := filepath.Join(l.dir, "home", "investigator")
-	must(t, os.MkdirAll(filepath.Join(home, ".ssh"), 0o700))
-	l.passwd = filepath.Join(l.dir, "passwd")
-	l.group = filepath.Join(l.dir, "group")
-	must(t, os.WriteFile(l.passwd, []byte("investigator:x:1500:1500::"+home+":/bin/bash\n"), 0o644))
-	must(t, os.WriteFile(l.group, []byte(goodGroup), 0o644))
-	must(t, os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIinvestigator inv@jumpbox\n"), 0o600))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-const goodGroup = "bosh_sshers:x:1501:investigator\nbosh_sudoers:x:1502:investigator\n"
+const goodGroup = cellrig.InvestigatorGroup
 
 // runningAgent is the real sequester-agent, served in this process as
 // `sequester agent` serves it (agent.Serve with the rendered config).
@@ -476,7 +400,7 @@ func (l *lab) startAgent(destroyDelay time.Duration) {
 	logger.RegisterSink(lager.NewWriterSink(f, lager.DEBUG))
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &runningAgent{cancel: cancel, done: make(chan error, 1), log: f}
-	go func() { a.done <- agent.Serve(ctx, logger, l.agentCfg, l.tweak(destroyDelay)) }()
+	go func() { a.done <- agent.Serve(ctx, logger, l.agentCfg, cellrig.Tweak(l.passwd, l.group, destroyDelay)) }()
 	l.agent = a
 	t.Cleanup(func() { l.stopAgent(a) })
 	deadline := time.Now().Add(30 * time.Second)
@@ -509,44 +433,6 @@ func (l *lab) stopAgent(a *runningAgent) {
 	}
 	a.cancel = nil
 	a.log.Close()
-}
-
-// tweak adapts the wired agent to this machine: the investigator account
-// files, a shorter hold for the rep check, faster BBS polling.
-func (l *lab) tweak(destroyDelay time.Duration) func(*agent.Wired) {
-	return func(w *agent.Wired) {
-		ssh := w.Deps.SSH.(sshaccess.Checker)
-		ssh.PasswdFile, ssh.GroupFile = l.passwd, l.group
-		w.Deps.SSH = ssh
-		rep := w.Deps.Rep.(stopper.Rep)
-		rep.Hold = 2 * time.Second
-		w.Deps.Rep = rep
-		w.Deps.ReplacementPoll = 200 * time.Millisecond
-		if destroyDelay > 0 {
-			orig := w.Deps.Backend
-			w.Deps.Backend = func(ctx context.Context) (containers.Backend, error) {
-				b, err := orig(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return slowDestroy{Backend: b, delay: destroyDelay}, nil
-			}
-		}
-	}
-}
-
-type slowDestroy struct {
-	containers.Backend
-	delay time.Duration
-}
-
-func (s slowDestroy) Destroy(ctx context.Context, handle string) ([]string, error) {
-	select {
-	case <-time.After(s.delay):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return s.Backend.Destroy(ctx, handle)
 }
 
 // flow is what `sequester cell -d cf diego-cell/ID --keep HANDLE` builds,
@@ -701,53 +587,15 @@ func (s *heartbeatSink) count(id string) int {
 	return s.counts[id]
 }
 
-// router counts route registrations, like a gorouter that never forgets.
-type router struct {
-	srv   *httptest.Server
-	count atomic.Int64
-}
-
-func newRouter(t *testing.T) *router {
-	r := &router{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { r.count.Add(1) }))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-// registering: the count grows within a few registration intervals.
-func (r *router) registering() bool {
-	return grows(func() int { return int(r.count.Load()) })
-}
-
-// grows watches a counter for up to two seconds (40 intervals of the
-// fastest stand-in) and says whether it moved by more than two.
-func grows(count func() int) bool {
-	before := count()
-	for i := 0; i < 40; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if count() > before+2 {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *lab) repStartCount() (starts, shutdowns int) {
-	b, _ := os.ReadFile(l.repStarts)
-	return strings.Count(string(b), "start pid="), strings.Count(string(b), "shutdown pid=")
-}
+func (l *lab) repStartCount() (starts, shutdowns int) { return l.rig.RepStartCount() }
 
 func (l *lab) gardenHandles() map[string]bool {
 	l.t.Helper()
-	cs, err := gclient.New(connection.New("unix", l.garden.Socket())).Containers(nil)
+	hs, err := l.rig.GardenHandles()
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	out := map[string]bool{}
-	for _, c := range cs {
-		out[c.Handle()] = true
-	}
-	return out
+	return hs
 }
 
 // runcHandles lists what runc itself knows, below garden.
@@ -788,16 +636,6 @@ func tail(path string, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(b)
-}
-
-func freePort(t *testing.T, ip string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {

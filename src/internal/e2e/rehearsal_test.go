@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 )
 
 // TestACellWhoseAgentRanAnotherOperationIsRefusedBeforeAnyChange: the real
@@ -45,7 +46,7 @@ func TestACellWhoseAgentRanAnotherOperationIsRefusedBeforeAnyChange(t *testing.T
 	}
 	// The rehearsal left the BOSH agent up, and the refusal left the
 	// director as it was.
-	if !grows(func() int { return l.seen.count(l.target.AgentID) }) {
+	if !cellrig.Grows(func() int { return l.seen.count(l.target.AgentID) }) {
 		t.Fatal("the BOSH agent stopped heartbeating")
 	}
 	l.checkInvariants()

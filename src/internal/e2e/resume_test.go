@@ -10,6 +10,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
@@ -79,7 +80,7 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	// the cell still answers the director.
 	l.checkResurrection(false)
 	l.checkInvariants()
-	if !grows(func() int { return l.seen.count(l.target.AgentID) }) {
+	if !cellrig.Grows(func() int { return l.seen.count(l.target.AgentID) }) {
 		t.Fatal("the BOSH agent was stopped although investigators cannot log in")
 	}
 	// The restart touched nothing kept and the resumed prune finished.
@@ -161,7 +162,7 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 func (l *lab) checkWindow(vmless bool) {
 	t := l.t
 	t.Helper()
-	if grows(func() int { return l.seen.count(l.target.AgentID) }) {
+	if cellrig.Grows(func() int { return l.seen.count(l.target.AgentID) }) {
 		t.Fatal("the sequestered VM still heartbeats after the cell side")
 	}
 	in, _ := l.sim.Instance("cf", "diego-cell", l.target.ID)

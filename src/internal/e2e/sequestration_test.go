@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
@@ -21,7 +22,7 @@ import (
 func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 	l := newLab(t)
 	l.startAgent(0)
-	if !l.router.registering() {
+	if !l.router.Registering() {
 		t.Fatal("the route emitter does not register routes before the run; the test would prove nothing")
 	}
 
@@ -41,7 +42,7 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 			t.Errorf("plan check %s: %s", c.Name, c.Detail)
 		}
 	}
-	if n := l.sim.RequestCount("POST", "/configs"); n != 0 || !l.router.registering() {
+	if n := l.sim.RequestCount("POST", "/configs"); n != 0 || !l.router.Registering() {
 		t.Fatalf("the plan changed something (%d config writes)", n)
 	}
 
@@ -103,7 +104,7 @@ func (l *lab) checkCompleted(rep *director.Report) {
 	t.Helper()
 
 	// Routes withdrawn: the route emitter is gone and nothing registers.
-	if l.router.registering() {
+	if l.router.Registering() {
 		t.Error("routes are still being registered")
 	}
 	if monitd.Alive(monitd.PidFromFile(l.emitterPid)) {
@@ -146,7 +147,7 @@ func (l *lab) checkCompleted(rep *director.Report) {
 	if st := l.runit.Status(); !strings.HasPrefix(st, "down:") {
 		t.Errorf("BOSH agent service: %s", st)
 	}
-	if grows(func() int { return l.seen.count(l.target.AgentID) }) {
+	if cellrig.Grows(func() int { return l.seen.count(l.target.AgentID) }) {
 		t.Error("the director still hears heartbeats from the sequestered VM")
 	}
 	// The replacement booted only after the old rep was dead (else it
@@ -382,7 +383,7 @@ func (l *lab) checkRefusals() {
 			t.Fatalf("%s: agent status %+v, %v; want idle", tc.name, st, err)
 		}
 	}
-	if !l.router.registering() || len(l.gardenHandles()) != len(l.handles) {
+	if !l.router.Registering() || len(l.gardenHandles()) != len(l.handles) {
 		t.Fatal("a refused request withdrew routes or removed containers")
 	}
 }

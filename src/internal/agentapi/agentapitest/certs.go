@@ -34,12 +34,26 @@ type Pair struct {
 // NewCA makes a CA named name and writes its certificate to dir/name-ca.pem.
 func NewCA(t testing.TB, name string) (*CA, string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, path, err := NewCAIn(t.TempDir(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ca, path
+}
+
+// NewCAIn is NewCA without testing.TB, for the lab (cellrig): the
+// certificate goes to dir/name-ca.pem, and dir must exist.
+func NewCAIn(dir, name string) (*CA, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, "", err
+	}
+	sn, err := serial()
+	if err != nil {
+		return nil, "", err
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial(t),
+		SerialNumber:          sn,
 		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
@@ -49,31 +63,44 @@ func NewCA(t testing.TB, name string) (*CA, string) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	ca := &CA{Cert: cert, Key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-	dir := t.TempDir()
 	path := filepath.Join(dir, name+"-ca.pem")
 	if err := os.WriteFile(path, ca.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
-	return ca, path
+	return ca, path, nil
 }
 
 // Issue signs a certificate for cn valid for both server and client use,
 // with 127.0.0.1, ::1 and localhost as SANs, and writes it under a temp dir.
 func (ca *CA) Issue(t testing.TB, cn string) Pair {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := ca.IssueIn(t.TempDir(), cn)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// IssueIn is Issue without testing.TB, for the lab (cellrig): the files
+// go to dir/cn.pem and dir/cn.key, and dir must exist.
+func (ca *CA) IssueIn(dir, cn string) (Pair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return Pair{}, err
+	}
+	sn, err := serial()
+	if err != nil {
+		return Pair{}, err
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial(t),
+		SerialNumber: sn,
 		Subject:      pkix.Name{CommonName: cn},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
@@ -84,26 +111,25 @@ func (ca *CA) Issue(t testing.TB, cn string) Pair {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
-		t.Fatal(err)
+		return Pair{}, err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return Pair{}, err
 	}
 	p := Pair{
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
 	}
-	dir := t.TempDir()
 	p.CertFile = filepath.Join(dir, cn+".pem")
 	p.KeyFile = filepath.Join(dir, cn+".key")
 	if err := os.WriteFile(p.CertFile, p.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
+		return Pair{}, err
 	}
 	if err := os.WriteFile(p.KeyFile, p.KeyPEM, 0o600); err != nil {
-		t.Fatal(err)
+		return Pair{}, err
 	}
-	return p
+	return p, nil
 }
 
 // TLSCertificate is the pair as a tls.Certificate.
@@ -123,10 +149,6 @@ func (ca *CA) Pool() *x509.CertPool {
 	return p
 }
 
-func serial(t testing.TB) *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+func serial() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 }

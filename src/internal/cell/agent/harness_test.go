@@ -5,34 +5,26 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"code.cloudfoundry.org/bbs/models"
-	gclient "code.cloudfoundry.org/garden/client"
-	"code.cloudfoundry.org/garden/client/connection"
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -58,22 +50,20 @@ func TestMain(m *testing.M) {
 
 const cellID = "cell-1"
 
-// cell is one Diego cell on this machine: real garden-over-runc containers,
-// a real monit supervising the rep and route-emitter stand-ins, a real
-// runsvdir supervising the BOSH-agent stand-in, a BBS double with mTLS, an
-// investigator account and a loopback "sshd", and the agent's config.
+// cell is one Diego cell on this machine (see cellrig) with the agent's
+// config written for a child process. The short fields name the rig's
+// parts the tests steer.
 type cell struct {
 	t          *testing.T
 	dir        string
+	rig        *cellrig.Rig
 	garden     *gardenrunc.Fixture
 	monit      *monitd.Daemon
 	monitc     *monit.Client
 	runit      *runitd.Daemon
 	bbs        *bbsdouble.Double
-	router     *router
-	heartbeats string
+	router     *cellrig.Router
 	repPid     string
-	repStarts  string
 	emitterPid string
 
 	cfg        config.Agent
@@ -81,119 +71,21 @@ type cell struct {
 	passwd     string
 	group      string
 	agentCA    *agentapitest.CA
-	agentCAF   string
 	clientTLS  *tls.Config
 	logFile    string
 }
 
-// router counts route registrations, like a gorouter that never forgets.
-type router struct {
-	srv   *httptest.Server
-	count atomic.Int64
-}
-
-func newRouter(t *testing.T) *router {
-	r := &router{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		r.count.Add(1)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-// registering tells whether routes are still being registered: the count
-// grows within a few registration intervals.
-func (r *router) registering() bool {
-	before := r.count.Load()
-	for i := 0; i < 40; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if r.count.Load() > before+2 {
-			return true
-		}
-	}
-	return false
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func newCell(t *testing.T) *cell {
 	t.Helper()
-	if err := gardenrunc.Available(); err != nil {
-		t.Skipf("real containers unavailable: %v", err)
+	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID})
+	c := &cell{
+		t: t, dir: r.Dir, rig: r,
+		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,
+		repPid: r.RepPid, emitterPid: r.EmitterPid,
+		cfg: r.AgentConfig, passwd: r.Passwd, group: r.Group, agentCA: r.AgentCA, clientTLS: r.ClientTLS,
 	}
-	c := &cell{t: t, dir: t.TempDir()}
-	c.garden = gardenrunc.Start(t, gardenrunc.Options{})
-	c.router = newRouter(t)
-	c.repPid = filepath.Join(c.dir, "rep.pid")
-	c.repStarts = filepath.Join(c.dir, "rep.starts")
-	c.emitterPid = filepath.Join(c.dir, "route_emitter.pid")
-	c.monit = monitd.Start(t,
-		monitd.Service{
-			Name: "rep", PidFile: c.repPid,
-			Start: monitd.Background(standins.Command("rep", "--garden-socket", c.garden.Socket(), "--starts-file", c.repStarts), c.repPid, filepath.Join(c.dir, "rep.log")),
-			Stop:  monitd.KillTERM(c.repPid),
-		},
-		monitd.Service{
-			Name: "route_emitter", PidFile: c.emitterPid,
-			Start: monitd.Background(standins.Command("route-emitter", "--router-url", c.router.srv.URL, "--cell-id", cellID, "--interval", "50ms"), c.emitterPid, filepath.Join(c.dir, "route_emitter.log")),
-			Stop:  monitd.KillTERM(c.emitterPid),
-		},
-	)
-	var err error
-	c.monitc, err = monit.NewClient(lager.NewLogger("test"), c.monit.Address, c.monit.CredentialsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.heartbeats = filepath.Join(c.dir, "heartbeats")
-	c.runit = runitd.Start(t, "agent", "exec "+strings.Join(standins.Command("bosh-agent", "--heartbeat-file", c.heartbeats, "--interval", "50ms"), " "))
-
-	bbsCA, bbsCAFile := agentapitest.NewCA(t, "bbs-ca")
-	bbsServer := bbsCA.Issue(t, "bbs.service.cf.internal")
-	bbsClient := bbsCA.Issue(t, "route-emitter-client")
-	c.bbs, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
-		Certificates: []tls.Certificate{bbsServer.TLSCertificate(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.bbs.Close)
 	c.bbs.SetCell(&models.CellPresence{CellId: cellID, RepAddress: "http://127.0.0.1:1800"})
 	c.bbs.SetCell(&models.CellPresence{CellId: "cell-2", RepAddress: "http://127.0.0.2:1800"})
-
-	sshPort := c.investigator()
-
-	c.agentCA, c.agentCAF = agentapitest.NewCA(t, "agent-ca")
-	server := c.agentCA.Issue(t, "sequester-agent")
-	client := c.agentCA.Issue(t, "sequester-errand")
-	c.clientTLS, err = agentapi.ClientTLSConfig(c.agentCAF, client.CertFile, client.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.cfg = config.Agent{
-		ListenAddress: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		TLS:           config.TLS{CAFile: c.agentCAF, CertFile: server.CertFile, KeyFile: server.KeyFile},
-		CellID:        cellID,
-		StateDir:      filepath.Join(c.dir, "state"),
-		Garden:        config.Garden{Socket: c.garden.Socket(), DepotPath: c.garden.DepotPath()},
-		Runc:          config.Runc{Binary: "runc", Root: c.garden.RuncRoot(), CgroupRoot: "/sys/fs/cgroup"},
-		Monit: config.Monit{Address: c.monit.Address, CredentialsFile: c.monit.CredentialsFile,
-			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: c.repPid, RouteEmitterPidFile: c.emitterPid},
-		BBS: config.BBS{URL: c.bbs.URL, CAFile: bbsCAFile, CertFile: bbsClient.CertFile, KeyFile: bbsClient.KeyFile,
-			ReplacementTimeoutSeconds: 20},
-		Evidence:  config.Evidence{Dir: filepath.Join(c.dir, "evidence"), MaxBytes: 8 << 20, LogFiles: []string{filepath.Join(c.dir, "rep.log")}},
-		BoshAgent: config.BoshAgent{Stop: true, Supervisor: "auto", RunitService: c.runit.ServiceDir},
-		SSH:       config.SSH{User: "investigator", Port: sshPort, SourceCIDRs: []string{"10.244.0.0/16"}},
-		DState:    config.DState{PollIntervalSeconds: 1, SuspectAfterSeconds: 60},
-		Prune:     config.Prune{Workers: 4},
-	}
 	c.logFile = filepath.Join(c.dir, "agent.log")
 	c.writeConfig()
 	t.Cleanup(func() {
@@ -225,26 +117,6 @@ func (c *cell) writeConfig() {
 	}
 }
 
-// investigator creates the account files the agent checks and a loopback
-// listener standing in for sshd; it returns the port.
-func (c *cell) investigator() int {
-	home := filepath.Join(c.dir, "home", "investigator")
-	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
-		c.t.Fatal(err)
-	}
-	c.passwd = filepath.Join(c.dir, "passwd")
-	c.group = filepath.Join(c.dir, "group")
-	must(c.t, os.WriteFile(c.passwd, []byte("investigator:x:1500:1500::"+home+":/bin/bash\n"), 0o644))
-	must(c.t, os.WriteFile(c.group, []byte("bosh_sshers:x:1501:investigator\nbosh_sudoers:x:1502:investigator\n"), 0o644))
-	must(c.t, os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIinvestigator inv@jumpbox\n"), 0o600))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.t.Cleanup(func() { l.Close() })
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -268,46 +140,6 @@ func (c *cell) create(specs ...gardenrunc.Spec) []string {
 	return hs
 }
 
-// tweak adapts the wired agent to the test machine: the investigator
-// account files, a shorter hold for the rep check, faster BBS polling.
-func tweak(passwd, group string, destroyDelay time.Duration) func(*agent.Wired) {
-	return func(w *agent.Wired) {
-		ssh := w.Deps.SSH.(sshaccess.Checker)
-		ssh.PasswdFile, ssh.GroupFile = passwd, group
-		w.Deps.SSH = ssh
-		rep := w.Deps.Rep.(stopper.Rep)
-		rep.Hold = 2 * time.Second
-		w.Deps.Rep = rep
-		w.Deps.ReplacementPoll = 200 * time.Millisecond
-		if destroyDelay > 0 {
-			orig := w.Deps.Backend
-			w.Deps.Backend = func(ctx context.Context) (containers.Backend, error) {
-				b, err := orig(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return slowDestroy{Backend: b, delay: destroyDelay}, nil
-			}
-		}
-	}
-}
-
-// slowDestroy stretches each destroy so a test can kill the agent while it
-// prunes.
-type slowDestroy struct {
-	containers.Backend
-	delay time.Duration
-}
-
-func (s slowDestroy) Destroy(ctx context.Context, handle string) ([]string, error) {
-	select {
-	case <-time.After(s.delay):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return s.Backend.Destroy(ctx, handle)
-}
-
 func fileLogger(path string) (lager.Logger, *os.File) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -324,7 +156,7 @@ func (c *cell) startAgent() *agentapi.Client {
 	logger, f := fileLogger(c.logFile)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- agent.Serve(ctx, logger, c.cfg, tweak(c.passwd, c.group, 0)) }()
+	go func() { done <- agent.Serve(ctx, logger, c.cfg, cellrig.Tweak(c.passwd, c.group, 0)) }()
 	c.t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -336,7 +168,7 @@ func (c *cell) startAgent() *agentapi.Client {
 }
 
 func (c *cell) client() *agentapi.Client {
-	return agentapi.NewClient("https://"+c.cfg.ListenAddress, c.clientTLS)
+	return c.rig.Client()
 }
 
 func (c *cell) waitForAgent(exited <-chan error) *agentapi.Client {
@@ -408,7 +240,7 @@ func runChildAgent(configPath string) int {
 	defer f.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := agent.Serve(ctx, logger, cfg, tweak(os.Getenv(envPasswd), os.Getenv(envGroup), delay)); err != nil {
+	if err := agent.Serve(ctx, logger, cfg, cellrig.Tweak(os.Getenv(envPasswd), os.Getenv(envGroup), delay)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -435,48 +267,18 @@ func waitPhase(t *testing.T, cl *agentapi.Client, timeout time.Duration) agentap
 // gardenHandles lists the containers garden knows, through its API.
 func (c *cell) gardenHandles() map[string]bool {
 	c.t.Helper()
-	cs, err := gclient.New(connection.New("unix", c.garden.Socket())).Containers(nil)
+	hs, err := c.rig.GardenHandles()
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	out := map[string]bool{}
-	for _, x := range cs {
-		out[x.Handle()] = true
-	}
-	return out
+	return hs
 }
 
-func (c *cell) repStartCount() (starts, shutdowns int) {
-	b, _ := os.ReadFile(c.repStarts)
-	return strings.Count(string(b), "start pid="), strings.Count(string(b), "shutdown pid=")
-}
+func (c *cell) repStartCount() (starts, shutdowns int) { return c.rig.RepStartCount() }
 
-func (c *cell) heartbeatCount() int {
-	b, _ := os.ReadFile(c.heartbeats)
-	return strings.Count(string(b), "\n")
-}
+func (c *cell) agentHeartbeating() bool { return c.rig.Heartbeating() }
 
-func (c *cell) agentHeartbeating() bool {
-	before := c.heartbeatCount()
-	for i := 0; i < 40; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if c.heartbeatCount() > before+2 {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *cell) containerRunning(handle string) bool {
-	out, err := c.garden.Runc("state", handle)
-	if err != nil {
-		return false
-	}
-	var st struct {
-		Status string `json:"status"`
-	}
-	return json.Unmarshal(out, &st) == nil && (st.Status == "running" || st.Status == "paused")
-}
+func (c *cell) containerRunning(handle string) bool { return c.rig.ContainerRunning(handle) }
 
 // assertUntouched checks, from the consumer's side, that nothing changed:
 // routes are still registered, the rep runs under monit as the same process
@@ -484,7 +286,7 @@ func (c *cell) containerRunning(handle string) bool {
 // still heartbeats.
 func (c *cell) assertUntouched(t *testing.T, handles []string, repPid int) {
 	t.Helper()
-	if !c.router.registering() {
+	if !c.router.Registering() {
 		t.Error("routes are no longer registered")
 	}
 	if pid := monitd.PidFromFile(c.repPid); pid != repPid || !monitd.Alive(pid) {

@@ -58,7 +58,7 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 	if len(plan.Keep) != 1 || plan.Keep[0].Handle != kept || len(plan.Prune) != 4 || !plan.SSH.Ready {
 		t.Fatalf("plan = %+v", plan)
 	}
-	if !c.router.registering() {
+	if !c.router.Registering() {
 		t.Fatal("a plan withdrew the routes")
 	}
 
@@ -90,7 +90,7 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 		}
 		last = *s.FinishedAt
 	}
-	if c.router.registering() {
+	if c.router.Registering() {
 		t.Error("routes are still registered")
 	}
 	if monitd.Alive(monitd.PidFromFile(c.emitterPid)) {

@@ -68,7 +68,17 @@ func Start(t testing.TB, services ...Service) *Daemon {
 	if _, err := exec.LookPath("monit"); err != nil {
 		t.Skip("monit is not installed")
 	}
-	dir := t.TempDir()
+	d, err := New(t.TempDir(), services...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// New is Start without testing.TB, for the lab (cellrig): monit keeps its
+// files in dir, which must exist, and the caller must Close.
+func New(dir string, services ...Service) (*Daemon, error) {
 	d := &Daemon{
 		Dir:             dir,
 		User:            "vcap",
@@ -78,7 +88,10 @@ func Start(t testing.TB, services ...Service) *Daemon {
 		services:        services,
 		exited:          make(chan struct{}),
 	}
-	port := freePort(t)
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	d.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	var rc bytes.Buffer
 	fmt.Fprintf(&rc, "set daemon 1\n")
@@ -94,13 +107,13 @@ func Start(t testing.TB, services ...Service) *Daemon {
 	rcPath := filepath.Join(dir, "monitrc")
 	// monit refuses a control file readable by others.
 	if err := os.WriteFile(rcPath, rc.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := os.WriteFile(d.CredentialsFile, []byte(d.User+":"+d.Password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if out, err := exec.Command("monit", "-c", rcPath, "-t").CombinedOutput(); err != nil {
-		t.Fatalf("monitrc rejected: %v\n%s\n%s", err, out, rc.String())
+		return nil, fmt.Errorf("monitrc rejected: %v\n%s\n%s", err, out, rc.String())
 	}
 	d.cmd = exec.Command("monit", "-I", "-c", rcPath)
 	d.cmd.Stdout, d.cmd.Stderr = os.Stderr, os.Stderr
@@ -110,30 +123,32 @@ func Start(t testing.TB, services ...Service) *Daemon {
 	// panic), monit goes too.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("start monit: %v", err)
+		return nil, fmt.Errorf("start monit: %v", err)
 	}
 	go func() { _ = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	d.waitReady(t)
-	return d
+	if err := d.waitReady(); err != nil {
+		// A half-started monit may already have started services.
+		d.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
-func (d *Daemon) waitReady(t testing.TB) {
-	t.Helper()
+func (d *Daemon) waitReady() error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if d.allRunning() {
-			return
+			return nil
 		}
 		select {
 		case <-d.exited:
 			log, _ := os.ReadFile(d.LogFile)
-			t.Fatalf("monit exited early:\n%s", log)
+			return fmt.Errorf("monit exited early:\n%s", log)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 	log, _ := os.ReadFile(d.LogFile)
-	t.Fatalf("monit services did not come up:\n%s", log)
+	return fmt.Errorf("monit services did not come up:\n%s", log)
 }
 
 // allRunning checks, without the production client, that monit answers and
@@ -163,7 +178,8 @@ func (d *Daemon) Log() string {
 	return string(b)
 }
 
-func (d *Daemon) stop() {
+// Close stops monit and SIGKILLs the services' processes.
+func (d *Daemon) Close() {
 	if d.cmd.Process != nil {
 		_ = d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -205,14 +221,13 @@ func Alive(pid int) bool {
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func shellQuote(s string) string {

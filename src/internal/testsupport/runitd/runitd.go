@@ -5,6 +5,7 @@ package runitd
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,18 @@ func Start(t testing.TB, name, runScript string) *Daemon {
 			t.Skipf("%s is not installed", bin)
 		}
 	}
-	root := t.TempDir()
+	d, err := New(t.TempDir(), name, runScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// New is Start without testing.TB, for the lab (cellrig): the service and
+// scan directories go under root, which must exist, and the caller must
+// Close.
+func New(root, name, runScript string) (*Daemon, error) {
 	d := &Daemon{
 		ServiceDir: filepath.Join(root, "sv", name),
 		ScanDir:    filepath.Join(root, "service"),
@@ -44,33 +56,33 @@ func Start(t testing.TB, name, runScript string) *Daemon {
 	}
 	for _, dir := range []string{d.ServiceDir, d.ScanDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	if err := os.WriteFile(filepath.Join(d.ServiceDir, "run"), []byte("#!/bin/sh\n"+runScript+"\n"), 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := os.Symlink(d.ServiceDir, filepath.Join(d.ScanDir, name)); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	d.cmd = exec.Command("runsvdir", "-P", d.ScanDir)
 	// Pdeathsig HUP: should the test binary die without cleanup,
 	// runsvdir stops its services and exits.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGHUP}
 	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("start runsvdir: %v", err)
+		return nil, fmt.Errorf("start runsvdir: %v", err)
 	}
 	go func() { _ = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if strings.HasPrefix(d.Status(), "run:") {
-			return d
+			return d, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("runit service %s did not come up: %s", name, d.Status())
-	return nil
+	status := d.Status()
+	d.Close()
+	return nil, fmt.Errorf("runit service %s did not come up: %s", name, status)
 }
 
 // Status is the output of `sv status` for the service.
@@ -89,7 +101,8 @@ func (d *Daemon) Pid() int {
 	return pid
 }
 
-func (d *Daemon) stop() {
+// Close stops runsvdir and, through it, the service.
+func (d *Daemon) Close() {
 	pid := d.Pid()
 	// SIGHUP makes runsvdir TERM every runsv, which stops its service.
 	_ = d.cmd.Process.Signal(syscall.SIGHUP)

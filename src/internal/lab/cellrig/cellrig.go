@@ -1,0 +1,469 @@
+// Package cellrig assembles one Diego cell on this machine out of real
+// parts and faithful stand-ins, for the agent's integration tests, the
+// end-to-end tests and `sequester lab`: garden-over-runc containers, a real
+// monit supervising the rep and route-emitter stand-ins, a real runsvdir
+// supervising the BOSH-agent stand-in, a BBS double behind mTLS, an
+// investigator account with a loopback "sshd", and the agent's config and
+// certificates.
+//
+// The rig keeps the hazards sequestration exists for: the rep stand-in
+// destroys every container when monit stops it and the executor-owned ones
+// when it starts, the route emitter never unregisters, the BOSH-agent
+// stand-in keeps heartbeating (to a file, and to a director when asked)
+// until runit stops it, and runit honours a `down` file.
+//
+// The core takes a directory and a logger so that it can run outside a
+// test; Start (start.go) is the testing.TB wrapper.
+package cellrig
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gclient "code.cloudfoundry.org/garden/client"
+	"code.cloudfoundry.org/garden/client/connection"
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/runitd"
+)
+
+// InvestigatorGroup is the group file that lets the investigator in: a
+// member of both groups BOSH grants SSH and sudo through.
+const InvestigatorGroup = "bosh_sshers:x:1501:investigator\nbosh_sudoers:x:1502:investigator\n"
+
+// Options configure a rig. Zero values suit the agent's tests.
+type Options struct {
+	// CellID is the cell's id in BBS and in the route emitter's
+	// registrations (default "cell-1").
+	CellID string
+	// ListenIP is where the agent listens (default 127.0.0.1); the
+	// end-to-end lab uses the IP the director gave the cell.
+	ListenIP string
+	// BoshAgentInterval is the BOSH-agent stand-in's heartbeat interval
+	// (default 50ms).
+	BoshAgentInterval time.Duration
+	// HeartbeatURL, when set, is where the BOSH-agent stand-in also POSTs
+	// its heartbeats as AgentID, trusting DirectorCAPEM: a director that
+	// must keep hearing the cell.
+	HeartbeatURL  string
+	AgentID       string
+	DirectorCAPEM []byte
+	// Detached starts the stand-ins without the tie to this process, for a
+	// lab whose cell outlives the command that built it.
+	Detached bool
+}
+
+// Rig is a running cell. Its fields are for the harness to inspect and
+// steer the parts; Close tears everything down.
+type Rig struct {
+	Dir    string
+	CellID string
+
+	Garden      *gardenrunc.Fixture
+	Monit       *monitd.Daemon
+	MonitClient *monit.Client
+	Runit       *runitd.Daemon
+	Router      *Router
+	BBS         *bbsdouble.Double
+	BBSCAFile   string
+	BBSClient   agentapitest.Pair
+
+	RepPid, RepStarts, RepLog, EmitterPid, Heartbeats string
+
+	// Passwd and Group are the investigator account's files, SSHPort the
+	// loopback listener standing in for sshd.
+	Passwd, Group string
+	SSHPort       int
+
+	AgentCA     *agentapitest.CA
+	AgentCAFile string
+	// ClientTLS is what the errand dials the agent with.
+	ClientTLS *tls.Config
+	// AgentConfig is the agent's config for this cell, as the job template
+	// would render it.
+	AgentConfig config.Agent
+
+	closers []func() error
+}
+
+// Available says why this machine cannot host a rig, or nil.
+func Available() error {
+	if err := gardenrunc.Available(); err != nil {
+		return fmt.Errorf("real containers unavailable: %w", err)
+	}
+	var missing []string
+	for _, bin := range []string{"monit", "runsvdir", "sv"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			missing = append(missing, bin)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not installed", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// New builds the cell under dir, which must exist. On error, whatever was
+// started is torn down again.
+func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
+	if opts.CellID == "" {
+		opts.CellID = "cell-1"
+	}
+	if opts.ListenIP == "" {
+		opts.ListenIP = "127.0.0.1"
+	}
+	if opts.BoshAgentInterval == 0 {
+		opts.BoshAgentInterval = 50 * time.Millisecond
+	}
+	command := standins.Command
+	if opts.Detached {
+		command = standins.DetachedCommand
+	}
+	r := &Rig{
+		Dir: dir, CellID: opts.CellID,
+		RepPid:     filepath.Join(dir, "rep.pid"),
+		RepStarts:  filepath.Join(dir, "rep.starts"),
+		RepLog:     filepath.Join(dir, "rep.log"),
+		EmitterPid: filepath.Join(dir, "route_emitter.pid"),
+		Heartbeats: filepath.Join(dir, "heartbeats"),
+	}
+	defer func() {
+		if err != nil {
+			// The error that stopped New matters more than a failed cleanup.
+			_ = r.Close()
+		}
+	}()
+	sub := func(name string) (string, error) {
+		p := filepath.Join(dir, name)
+		return p, os.MkdirAll(p, 0o700)
+	}
+
+	r.Garden, err = gardenrunc.New("", gardenrunc.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("start garden: %w", err)
+	}
+	r.closers = append(r.closers, func() error {
+		if err := r.Garden.Close(); err != nil {
+			return fmt.Errorf("clean up gardenrunc fixture: %w", err)
+		}
+		return nil
+	})
+	r.Router = newRouter()
+	r.closers = append(r.closers, quiet(r.Router.srv.Close))
+
+	monitDir, err := sub("monit")
+	if err != nil {
+		return nil, err
+	}
+	r.Monit, err = monitd.New(monitDir,
+		monitd.Service{
+			Name: "rep", PidFile: r.RepPid,
+			Start: monitd.Background(command("rep", "--garden-socket", r.Garden.Socket(), "--starts-file", r.RepStarts), r.RepPid, r.RepLog),
+			Stop:  monitd.KillTERM(r.RepPid),
+		},
+		monitd.Service{
+			Name: "route_emitter", PidFile: r.EmitterPid,
+			Start: monitd.Background(command("route-emitter", "--router-url", r.Router.URL(), "--cell-id", r.CellID, "--interval", "50ms"), r.EmitterPid, filepath.Join(dir, "route_emitter.log")),
+			Stop:  monitd.KillTERM(r.EmitterPid),
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, quiet(r.Monit.Close))
+	r.MonitClient, err = monit.NewClient(logger.Session("monit"), r.Monit.Address, r.Monit.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+
+	args := []string{"--heartbeat-file", r.Heartbeats, "--interval", opts.BoshAgentInterval.String()}
+	var env []string
+	if opts.HeartbeatURL != "" {
+		// The stand-in heartbeats over TLS; SSL_CERT_FILE makes it trust
+		// the director's certificate.
+		caFile := filepath.Join(dir, "director-ca.pem")
+		if err := os.WriteFile(caFile, opts.DirectorCAPEM, 0o644); err != nil {
+			return nil, err
+		}
+		env = []string{"/usr/bin/env", "SSL_CERT_FILE=" + caFile}
+		args = append([]string{"--heartbeat-url", opts.HeartbeatURL, "--agent-id", opts.AgentID}, args...)
+	}
+	argv := append(env, command("bosh-agent", args...)...)
+	runitDir, err := sub("runit")
+	if err != nil {
+		return nil, err
+	}
+	r.Runit, err = runitd.New(runitDir, "agent", "exec "+strings.Join(argv, " "))
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, quiet(r.Runit.Close))
+
+	certs, err := sub("certs")
+	if err != nil {
+		return nil, err
+	}
+	bbsCA, bbsCAFile, err := agentapitest.NewCAIn(certs, "bbs-ca")
+	if err != nil {
+		return nil, err
+	}
+	r.BBSCAFile = bbsCAFile
+	bbsServer, err := bbsCA.IssueIn(certs, "bbs.service.cf.internal")
+	if err != nil {
+		return nil, err
+	}
+	if r.BBSClient, err = bbsCA.IssueIn(certs, "bbs-client"); err != nil {
+		return nil, err
+	}
+	bbsCert, err := tls.X509KeyPair(bbsServer.CertPEM, bbsServer.KeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	r.BBS, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
+		Certificates: []tls.Certificate{bbsCert},
+		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, quiet(r.BBS.Close))
+
+	if err := r.investigator(); err != nil {
+		return nil, err
+	}
+
+	r.AgentCA, r.AgentCAFile, err = agentapitest.NewCAIn(certs, "agent-ca")
+	if err != nil {
+		return nil, err
+	}
+	server, err := r.AgentCA.IssueIn(certs, "sequester-agent")
+	if err != nil {
+		return nil, err
+	}
+	client, err := r.AgentCA.IssueIn(certs, "sequester-errand")
+	if err != nil {
+		return nil, err
+	}
+	r.ClientTLS, err = agentapi.ClientTLSConfig(r.AgentCAFile, client.CertFile, client.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort(opts.ListenIP)
+	if err != nil {
+		return nil, err
+	}
+	r.AgentConfig = config.Agent{
+		ListenAddress: net.JoinHostPort(opts.ListenIP, strconv.Itoa(port)),
+		TLS:           config.TLS{CAFile: r.AgentCAFile, CertFile: server.CertFile, KeyFile: server.KeyFile},
+		CellID:        r.CellID,
+		StateDir:      filepath.Join(dir, "agent-state"),
+		Garden:        config.Garden{Socket: r.Garden.Socket(), DepotPath: r.Garden.DepotPath()},
+		Runc:          config.Runc{Binary: "runc", Root: r.Garden.RuncRoot(), CgroupRoot: "/sys/fs/cgroup"},
+		Monit: config.Monit{Address: r.Monit.Address, CredentialsFile: r.Monit.CredentialsFile,
+			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: r.RepPid, RouteEmitterPidFile: r.EmitterPid},
+		BBS: config.BBS{URL: r.BBS.URL, CAFile: bbsCAFile, CertFile: r.BBSClient.CertFile, KeyFile: r.BBSClient.KeyFile,
+			ReplacementTimeoutSeconds: 20},
+		Evidence:  config.Evidence{Dir: filepath.Join(dir, "evidence"), MaxBytes: 8 << 20, LogFiles: []string{r.RepLog}},
+		BoshAgent: config.BoshAgent{Stop: true, Supervisor: "auto", RunitService: r.Runit.ServiceDir},
+		SSH:       config.SSH{User: "investigator", Port: r.SSHPort, SourceCIDRs: []string{"10.244.0.0/16"}},
+		DState:    config.DState{PollIntervalSeconds: 1, SuspectAfterSeconds: 60},
+		Prune:     config.Prune{Workers: 4},
+	}
+	return r, nil
+}
+
+// Close tears the cell down in the reverse order of New: the agent's
+// dependencies go before the supervisors, and garden last, so the rep's
+// shutdown still finds the containers it destroys. The error is a
+// container garden could not clean up: a leak the caller should hear of.
+func (r *Rig) Close() error {
+	var errs []error
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		errs = append(errs, r.closers[i]())
+	}
+	r.closers = nil
+	return errors.Join(errs...)
+}
+
+func quiet(f func()) func() error { return func() error { f(); return nil } }
+
+// investigator creates the account files the agent checks and a loopback
+// listener standing in for sshd.
+func (r *Rig) investigator() error {
+	home := filepath.Join(r.Dir, "home", "investigator")
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		return err
+	}
+	r.Passwd = filepath.Join(r.Dir, "passwd")
+	r.Group = filepath.Join(r.Dir, "group")
+	if err := errors.Join(
+		os.WriteFile(r.Passwd, []byte("investigator:x:1500:1500::"+home+":/bin/bash\n"), 0o644),
+		os.WriteFile(r.Group, []byte(InvestigatorGroup), 0o644),
+		os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIinvestigator inv@jumpbox\n"), 0o600),
+	); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	r.closers = append(r.closers, func() error { l.Close(); return nil })
+	r.SSHPort = l.Addr().(*net.TCPAddr).Port
+	return nil
+}
+
+// Client dials the agent the way the errand does.
+func (r *Rig) Client() *agentapi.Client {
+	return agentapi.NewClient("https://"+r.AgentConfig.ListenAddress, r.ClientTLS)
+}
+
+// GardenHandles lists the containers garden knows, through its API.
+func (r *Rig) GardenHandles() (map[string]bool, error) {
+	cs, err := gclient.New(connection.New("unix", r.Garden.Socket())).Containers(nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, c := range cs {
+		out[c.Handle()] = true
+	}
+	return out, nil
+}
+
+// ContainerRunning asks runc, below garden, whether the container's
+// processes still exist (a frozen container counts).
+func (r *Rig) ContainerRunning(handle string) bool {
+	out, err := r.Garden.Runc("state", handle)
+	if err != nil {
+		return false
+	}
+	var st struct {
+		Status string `json:"status"`
+	}
+	return json.Unmarshal(out, &st) == nil && (st.Status == "running" || st.Status == "paused")
+}
+
+// RepStartCount counts the rep stand-in's starts and shutdowns: a
+// shutdown is the rep destroying every container.
+func (r *Rig) RepStartCount() (starts, shutdowns int) {
+	b, _ := os.ReadFile(r.RepStarts)
+	return strings.Count(string(b), "start pid="), strings.Count(string(b), "shutdown pid=")
+}
+
+// HeartbeatCount counts the BOSH-agent stand-in's heartbeats so far.
+func (r *Rig) HeartbeatCount() int {
+	b, _ := os.ReadFile(r.Heartbeats)
+	return strings.Count(string(b), "\n")
+}
+
+// Router counts route registrations, like a gorouter that never forgets.
+type Router struct {
+	srv   *httptest.Server
+	count atomic.Int64
+}
+
+func newRouter() *Router {
+	r := &Router{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { r.count.Add(1) }))
+	return r
+}
+
+// URL is where the route emitter registers.
+func (r *Router) URL() string { return r.srv.URL }
+
+// Count is the number of registrations so far.
+func (r *Router) Count() int { return int(r.count.Load()) }
+
+// Tweak adapts the wired agent to a rig: the investigator account files
+// instead of /etc's, a shorter hold for the rep check, faster BBS polling.
+// A positive destroyDelay stretches each container destroy so a test can
+// kill or restart the agent while it prunes.
+func Tweak(passwd, group string, destroyDelay time.Duration) func(*agent.Wired) {
+	return func(w *agent.Wired) {
+		ssh := w.Deps.SSH.(sshaccess.Checker)
+		ssh.PasswdFile, ssh.GroupFile = passwd, group
+		w.Deps.SSH = ssh
+		rep := w.Deps.Rep.(stopper.Rep)
+		rep.Hold = 2 * time.Second
+		w.Deps.Rep = rep
+		w.Deps.ReplacementPoll = 200 * time.Millisecond
+		if destroyDelay > 0 {
+			orig := w.Deps.Backend
+			w.Deps.Backend = func(ctx context.Context) (containers.Backend, error) {
+				b, err := orig(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return slowDestroy{Backend: b, delay: destroyDelay}, nil
+			}
+		}
+	}
+}
+
+type slowDestroy struct {
+	containers.Backend
+	delay time.Duration
+}
+
+func (s slowDestroy) Destroy(ctx context.Context, handle string) ([]string, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Backend.Destroy(ctx, handle)
+}
+
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Grows watches a counter for up to two seconds (40 intervals of the
+// fastest stand-in) and says whether it moved by more than two: whether
+// something that emits periodically still does.
+func Grows(count func() int) bool {
+	before := count()
+	for i := 0; i < 40; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if count() > before+2 {
+			return true
+		}
+	}
+	return false
+}
+
+// Registering says whether routes are still being registered.
+func (r *Router) Registering() bool { return Grows(r.Count) }
+
+// Heartbeating says whether the BOSH-agent stand-in still heartbeats.
+func (r *Rig) Heartbeating() bool { return Grows(r.HeartbeatCount) }
