@@ -19,7 +19,6 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -90,20 +89,8 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 		}
 		last = *s.FinishedAt
 	}
-	if c.router.Registering() {
-		t.Error("routes are still registered")
-	}
-	if monitd.Alive(monitd.PidFromFile(c.emitterPid)) {
-		t.Error("route emitter still runs")
-	}
-	if monitd.Alive(monitd.PidFromFile(c.repPid)) {
-		t.Error("rep still runs")
-	}
-	if starts, shutdowns := c.repStartCount(); starts != 1 || shutdowns != 0 {
-		t.Errorf("the rep was restarted or ran its cleanup: starts=%d shutdowns=%d", starts, shutdowns)
-	}
-	if s, _ := c.monitc.Service(ctx, "rep"); s.Monitor != monit.NotMonitored {
-		t.Errorf("monit monitors the rep: %+v", s)
+	for _, p := range c.rig.TakenOut(ctx) {
+		t.Error(p)
 	}
 	have := c.gardenHandles()
 	if !have[kept] || !c.containerRunning(kept) || c.garden.Pid(kept) != keptPid {

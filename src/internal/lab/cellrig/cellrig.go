@@ -381,6 +381,31 @@ func (r *Rig) HeartbeatCount() int {
 	return strings.Count(string(b), "\n")
 }
 
+// TakenOut lists what contradicts the cell having been taken out of
+// service, seen from the consumer's side: nothing registers routes any
+// more and the route emitter is gone; the rep was SIGKILLed, so it never
+// ran its container cleanup, monit does not watch it and did not start it
+// again. Empty means the cell is out.
+func (r *Rig) TakenOut(ctx context.Context) []string {
+	var problems []string
+	if r.Router.Registering() {
+		problems = append(problems, "routes are still being registered")
+	}
+	if monitd.Alive(monitd.PidFromFile(r.EmitterPid)) {
+		problems = append(problems, "the route emitter still runs")
+	}
+	if monitd.Alive(monitd.PidFromFile(r.RepPid)) {
+		problems = append(problems, "the rep still runs")
+	}
+	if starts, shutdowns := r.RepStartCount(); starts != 1 || shutdowns != 0 {
+		problems = append(problems, fmt.Sprintf("the rep was restarted or ran its container cleanup: starts=%d shutdowns=%d", starts, shutdowns))
+	}
+	if s, err := r.MonitClient.Service(ctx, "rep"); err != nil || s.Monitor != monit.NotMonitored {
+		problems = append(problems, fmt.Sprintf("monit still monitors the rep: %+v %v", s, err))
+	}
+	return problems
+}
+
 // Router counts route registrations, like a gorouter that never forgets.
 type Router struct {
 	srv   *httptest.Server
