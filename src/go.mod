@@ -4,12 +4,12 @@ go 1.25.8
 
 require (
 	code.cloudfoundry.org/bbs v0.0.0-20260507155651-045cbe358842
-	code.cloudfoundry.org/clock v1.76.0
 	code.cloudfoundry.org/garden v0.0.0-20250122021912-268f66e008f4
 	code.cloudfoundry.org/lager/v3 v3.79.0
 	code.cloudfoundry.org/tlsconfig v0.65.0
 	github.com/cloudfoundry/bosh-cli/v7 v7.10.1
 	github.com/cloudfoundry/bosh-utils v0.0.643
+	github.com/gogo/protobuf v1.3.2
 	github.com/spf13/cobra v1.10.2
 	github.com/tedsuo/rata v1.0.0
 	gopkg.in/yaml.v3 v3.0.1
@@ -17,6 +17,7 @@ require (
 
 require (
 	code.cloudfoundry.org/cfhttp/v2 v2.84.0 // indirect
+	code.cloudfoundry.org/clock v1.76.0 // indirect
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/bmatcuk/doublestar v1.3.4 // indirect
 	github.com/bmizerany/pat v0.0.0-20210406213842-e4b6760bdd6f // indirect
@@ -26,7 +27,6 @@ require (
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
 	github.com/go-task/slim-sprig/v3 v3.0.0 // indirect
 	github.com/go-test/deep v1.1.2 // indirect
-	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/google/pprof v0.0.0-20260802141513-ef3492d7dac3 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jackc/pgx/v5 v5.12.0 // indirect

@@ -1,1 +1,0 @@
-package clock // import "code.cloudfoundry.org/clock"
