@@ -1,0 +1,1 @@
+package fakeclock // import "code.cloudfoundry.org/clock/fakeclock"

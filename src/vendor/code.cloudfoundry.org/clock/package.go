@@ -1,0 +1,1 @@
+package clock // import "code.cloudfoundry.org/clock"
