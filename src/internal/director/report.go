@@ -27,10 +27,11 @@ type Report struct {
 	// CellSteps break the cell-side step down as the agent ran it.
 	CellSteps []ReportStep `json:"cell_steps"`
 	// NoReplacement: app instances pruned before BBS ran them elsewhere.
-	NoReplacement []string            `json:"no_replacement,omitempty"`
-	PruneFailures map[string]string   `json:"prune_failures,omitempty"`
-	Evidence      ReportEvidence      `json:"evidence"`
-	SSH           *agentapi.SSHStatus `json:"ssh"`
+	NoReplacement  []string            `json:"no_replacement,omitempty"`
+	PruneFailures  map[string]string   `json:"prune_failures,omitempty"`
+	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
+	Evidence       ReportEvidence      `json:"evidence"`
+	SSH            *agentapi.SSHStatus `json:"ssh"`
 
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
@@ -93,7 +94,7 @@ func NewReport(r *record.Record) *Report {
 		rs.Detail = s.Detail
 		rep.CellSteps = append(rep.CellSteps, rs)
 	}
-	rep.NoReplacement, rep.PruneFailures = r.NoReplacement, r.PruneFailures
+	rep.NoReplacement, rep.PruneFailures, rep.PruneLeftovers = r.NoReplacement, r.PruneFailures, r.PruneLeftovers
 	return rep
 }
 
@@ -134,6 +135,9 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
 	for handle, why := range r.PruneFailures {
 		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, why)
+	}
+	for handle, left := range r.PruneLeftovers {
+		fmt.Fprintf(w, "  pruned, left behind: %s: %s\n", handle, strings.Join(left, "; "))
 	}
 	if len(r.NoReplacement) > 0 {
 		fmt.Fprintf(w, "  pruned before BBS ran them elsewhere (capacity was short for a while): %v\n", r.NoReplacement)

@@ -94,6 +94,9 @@ type Record struct {
 	// they were pruned; PruneFailures what could not be removed.
 	NoReplacement []string          `json:"no_replacement,omitempty"`
 	PruneFailures map[string]string `json:"prune_failures,omitempty"`
+	// PruneLeftovers: what the backend could not free around a pruned
+	// container (the runc fallback leaves garden's records behind).
+	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
 
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
