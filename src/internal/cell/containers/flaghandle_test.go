@@ -2,8 +2,8 @@ package containers_test
 
 import (
 	"context"
-	"testing"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"testing"
 )
 
 // A handle comes from the network and runc accepts ids that start with a
