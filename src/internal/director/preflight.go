@@ -106,16 +106,12 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		ok("instance", fmt.Sprintf("%s/%s vm %s ip %s az %s", t.group, t.id, t.inst.VMID, t.ip, t.inst.AZ))
 	}
 
-	tasks, err := f.Dir.CurrentTasks(boshdir.TasksFilter{Deployment: d})
+	busy, err := deploymentBusy(f.Dir, d)
 	if err != nil {
-		return refuse("tasks", fmt.Errorf("list tasks of %q: %w", d, err))
+		return refuse("tasks", err)
 	}
-	if len(tasks) > 0 {
-		var names []string
-		for _, tk := range tasks {
-			names = append(names, fmt.Sprintf("%d (%s)", tk.ID(), tk.Description()))
-		}
-		return refuse("tasks", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them", d, strings.Join(names, ", ")))
+	if busy != "" {
+		return refuse("tasks", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them (`bosh tasks --all -d %s`, `bosh locks`) and run again", d, busy, d))
 	}
 	ok("tasks", "none in flight")
 
