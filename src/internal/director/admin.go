@@ -232,7 +232,7 @@ func (a *Admin) deleteOldVM(ctx context.Context, logger lager.Logger, r record.R
 func (a *Admin) unreserve(logger lager.Logger, r record.Record) (bool, error) {
 	name := r.Reservation.CloudConfig
 	_, written, err := editCloudConfig(a.Dir, logger, name, func(content []byte) ([]byte, bool, error) {
-		out, changed, err := cloudconfig.Unreserve(content, r.Network, r.OldIP, r.Reservation.CreatedKey)
+		out, changed, err := cloudconfig.Unreserve(content, r.Network, r.OldIP, cloudconfig.Change{CreatedKey: r.Reservation.CreatedKey, FromString: r.Reservation.FromString})
 		if err != nil {
 			return nil, false, fmt.Errorf("unreserve %s in cloud config %q: %w", r.OldIP, name, err)
 		}

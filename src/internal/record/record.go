@@ -117,7 +117,10 @@ type Reservation struct {
 	// already covered the IP (release then leaves it alone).
 	Added bool `json:"added"`
 	// CreatedKey: the subnet had no reserved key before our edit.
-	CreatedKey bool   `json:"created_key,omitempty"`
+	CreatedKey bool `json:"created_key,omitempty"`
+	// FromString: the subnet's reserved was one string before our edit
+	// turned it into a list; release gives the string back.
+	FromString bool   `json:"from_string,omitempty"`
 	CoveredBy  string `json:"covered_by,omitempty"`
 	Removed    bool   `json:"removed,omitempty"`
 }
