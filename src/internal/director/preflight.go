@@ -161,9 +161,8 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if !diffComputed(diff) {
 			return refuse("diff", errDiffNotComputed(d))
 		}
-		if blocking := pendingChangesBlocking(diff); len(blocking) > 0 {
-			return refuse("diff", fmt.Errorf("deployment %q has pending changes (%d changed lines: %s); deploy or revert them first",
-				d, len(blocking), strings.Join(firstN(blocking, 3), " | ")))
+		if err := f.pendingChangesRefusal(d, diff); err != nil {
+			return refuse("diff", err)
 		}
 		if n := len(diffChanges(diff)); n > 0 {
 			ok("diff", fmt.Sprintf("only %d removed reserved entries pending (harmless)", n))
