@@ -36,6 +36,9 @@ type Options struct {
 
 	// MaxSequestered bounds records not yet released (0 = no limit).
 	MaxSequestered int
+	// RunLockTTL bounds the run lock of a run that died holding it
+	// (default DefaultRunLockTTL).
+	RunLockTTL time.Duration
 	// RecordType is the director config type of records.
 	RecordType string
 

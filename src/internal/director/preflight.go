@@ -181,21 +181,8 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if err != nil {
 			return refuse("limits", err)
 		}
-		var active, unfinished []string
-		for _, r := range all {
-			if !r.Active() || (r.Deployment == d && r.InstanceID == t.id) {
-				continue
-			}
-			active = append(active, r.Deployment+":"+r.Instance())
-			if r.Deployment == d && r.State != record.StateComplete {
-				unfinished = append(unfinished, fmt.Sprintf("%s (%s, %s)", r.Instance(), r.ID, r.State))
-			}
-		}
-		// Two sequestrations of one deployment at once would each deploy
-		// the other's reserved IP, recreating a VM that is not yet let go.
-		if len(unfinished) > 0 {
-			return refuse("limits", fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
-				d, strings.Join(unfinished, ", ")))
+		if err := f.limitsProblem(all, d, t.id); err != nil {
+			return refuse("limits", err)
 		}
 		lost, err := unreservedSequestered(all, d, t.id, t.placement.Network, []byte(t.cloudContent))
 		if err != nil {
@@ -203,12 +190,6 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		}
 		if len(lost) > 0 {
 			return refuse("network", refuseUnreserved(t.placement.Config, lost))
-		}
-		if f.Opts.MaxSequestered > 0 {
-			if len(active) >= f.Opts.MaxSequestered {
-				return refuse("limits", fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
-					len(active), f.Opts.MaxSequestered, strings.Join(active, ", ")))
-			}
 		}
 		ok("limits", fmt.Sprintf("max_sequestered %d", f.Opts.MaxSequestered))
 
@@ -257,6 +238,32 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 	}
 	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
 	return t, nil
+}
+
+// limitsProblem applies the limits to the records: no other unfinished
+// sequestration of the deployment (two at once would each deploy the
+// other's reserved IP, recreating a VM that is not yet let go), and no
+// more than max_sequestered cells not yet released.
+func (f *Flow) limitsProblem(all []record.Record, d, id string) error {
+	var active, unfinished []string
+	for _, r := range all {
+		if !r.Active() || (r.Deployment == d && r.InstanceID == id) {
+			continue
+		}
+		active = append(active, r.Deployment+":"+r.Instance())
+		if r.Deployment == d && r.State != record.StateComplete {
+			unfinished = append(unfinished, fmt.Sprintf("%s (%s, %s)", r.Instance(), r.ID, r.State))
+		}
+	}
+	if len(unfinished) > 0 {
+		return fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
+			d, strings.Join(unfinished, ", "))
+	}
+	if f.Opts.MaxSequestered > 0 && len(active) >= f.Opts.MaxSequestered {
+		return fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
+			len(active), f.Opts.MaxSequestered, strings.Join(active, ", "))
+	}
+	return nil
 }
 
 // checkKeep: every handle and app the operator named must be among the
