@@ -84,10 +84,15 @@ func (f *Flow) acquireRunLock(logger lager.Logger) (func(), error) {
 	}
 	_, err = f.Dir.UpdateConfig(typ, RunLockName, "0", content)
 	if record.IsConfigConflict(err) {
-		err = f.takeOverExpiredLock(typ, content)
+		err = f.takeOverLock(typ, content)
 	}
 	if err != nil {
-		return nil, err
+		if IsRefusal(err) {
+			return nil, err
+		}
+		// The lock is how the record is created: a failure here is the
+		// record step's, and nothing has changed.
+		return nil, fmt.Errorf("create the sequestration record: take the sequester run lock: %w", err)
 	}
 	logger.Info("run-lock-acquired", lager.Data{"config_type": typ, "expires_at": mine.ExpiresAt})
 	released := false
@@ -100,7 +105,11 @@ func (f *Flow) acquireRunLock(logger lager.Logger) (func(), error) {
 	}, nil
 }
 
-func (f *Flow) takeOverExpiredLock(typ string, content []byte) error {
+// takeOverLock takes a lock that has expired, or that a run of this same
+// instance left behind (killed before its record existed: the re-run is
+// that run; two runs of one instance at once still meet at the record,
+// which only one can create).
+func (f *Flow) takeOverLock(typ string, content []byte) error {
 	cur, err := f.latestLock(typ)
 	if err != nil {
 		return err
@@ -110,7 +119,8 @@ func (f *Flow) takeOverExpiredLock(typ string, content []byte) error {
 		if err := json.Unmarshal([]byte(cur.Content), &held); err != nil {
 			return fmt.Errorf("read the sequester run lock (config %s/%s): %w", typ, RunLockName, err)
 		}
-		if f.now().Before(held.ExpiresAt) {
+		same := held.Deployment == f.Opts.Deployment && held.Instance == f.Opts.Instance
+		if !same && f.now().Before(held.ExpiresAt) {
 			return Refuse(fmt.Errorf("another sequestration is starting: %s:%s (requested by %q at %s) holds the sequester run lock until %s; run again when it has started, or after %s if its run died (`bosh delete-config --type %s --name %s` removes a lock you know is stale)",
 				held.Deployment, held.Instance, held.RequestedBy, held.AcquiredAt.Format(time.RFC3339), held.ExpiresAt.Format(time.RFC3339),
 				held.ExpiresAt.Format(time.RFC3339), typ, RunLockName))
@@ -154,9 +164,12 @@ func (f *Flow) releaseRunLock(logger lager.Logger, typ, token string) {
 		logger.Info("run-lock-not-ours", lager.Data{"config_type": typ})
 		return
 	}
+	// One retry: a lock left behind holds other runs off until it expires.
 	if _, err := f.Dir.DeleteConfig(typ, RunLockName); err != nil {
-		logger.Error("run-lock-release-failed", err)
-		return
+		if _, err = f.Dir.DeleteConfig(typ, RunLockName); err != nil {
+			logger.Error("run-lock-release-failed", err, lager.Data{"expires_in": "the lock expires on its own"})
+			return
+		}
 	}
 	logger.Info("run-lock-released", lager.Data{"config_type": typ})
 }
