@@ -235,6 +235,11 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("ssh", fmt.Errorf("investigator SSH on %s/%s is not ready (%s); fix it or allow_without_ssh", t.group, t.id, plan.SSH.Problem))
 		}
 		ok("ssh", fmt.Sprintf("user %s ready %v", plan.SSH.User, plan.SSH.Ready))
+		detail, err := f.checkCapacity(ctx, t.id)
+		if err != nil {
+			return refuse("capacity", err)
+		}
+		ok("capacity", detail)
 	}
 	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
 	return t, nil
