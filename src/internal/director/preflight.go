@@ -165,7 +165,7 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("diff", err)
 		}
 		if n := len(diffChanges(diff)); n > 0 {
-			ok("diff", fmt.Sprintf("only %d removed reserved entries pending (harmless)", n))
+			ok("diff", fmt.Sprintf("only %d reserved lines pending, entries removed or written in another form (harmless)", n))
 		} else {
 			ok("diff", "empty")
 		}
