@@ -29,6 +29,7 @@ type sequestration struct {
 	maxSequestered              int
 	freeze, blockEgress         bool
 	allowWithoutSSH             bool
+	ignoreCapacity              bool
 	nonInteractive              bool
 	resurrectionWait            time.Duration
 	unresponsiveTimeout         time.Duration
@@ -49,6 +50,7 @@ func (s *sequestration) bind(cmd *cobra.Command, full bool) {
 	fl.BoolVar(&s.freeze, "freeze", false, "freeze kept containers")
 	fl.BoolVar(&s.blockEgress, "block-egress", false, "block kept containers' egress")
 	fl.BoolVar(&s.allowWithoutSSH, "allow-without-ssh", false, "go on when investigator SSH is not ready")
+	fl.BoolVar(&s.ignoreCapacity, "ignore-capacity", false, "go on when BBS says the other cells cannot take this cell's app instances")
 	if !full {
 		return
 	}
@@ -107,7 +109,7 @@ func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, err
 		Store: record.NewStore(conn.Director, s.dir.recordType, logger),
 		Opts: director.Options{
 			Deployment: s.deployment, Instance: instance, Keep: keep,
-			Freeze: s.freeze, BlockEgress: s.blockEgress, AllowWithoutSSH: s.allowWithoutSSH,
+			Freeze: s.freeze, BlockEgress: s.blockEgress, AllowWithoutSSH: s.allowWithoutSSH, IgnoreCapacity: s.ignoreCapacity,
 			Reason: s.reason, CaseID: s.caseID, RequestedBy: requestedBy,
 			MaxSequestered: s.maxSequestered, RecordType: s.dir.recordType,
 			ResurrectionWait: s.resurrectionWait, UnresponsiveTimeout: s.unresponsiveTimeout,

@@ -135,7 +135,7 @@ type bbsFlags struct{ url, ca, cert, key string }
 
 func (f *bbsFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.url, "bbs-url", "", "BBS URL for the Diego-side verification (optional)")
+	fl.StringVar(&f.url, "bbs-url", "", "BBS URL for the capacity check and the Diego-side verification (optional)")
 	fl.StringVar(&f.ca, "bbs-ca", "", "BBS CA file")
 	fl.StringVar(&f.cert, "bbs-cert", "", "BBS client certificate file")
 	fl.StringVar(&f.key, "bbs-key", "", "BBS client key file")

@@ -68,7 +68,7 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 
 		reason: c.Reason, caseID: c.CaseID, requestedBy: c.RequestedBy,
 		maxSequestered: c.MaxSequestered, freeze: c.Freeze, blockEgress: c.BlockEgress,
-		allowWithoutSSH: c.AllowWithoutSSH, nonInteractive: true,
+		allowWithoutSSH: c.AllowWithoutSSH, ignoreCapacity: c.IgnoreCapacity, nonInteractive: true,
 		resurrectionWait:    durationSeconds(c.ResurrectionWaitSeconds),
 		unresponsiveTimeout: durationSeconds(c.UnresponsiveTimeoutSeconds),
 		cellTimeout:         durationSeconds(c.CellTimeoutSeconds),

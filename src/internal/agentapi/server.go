@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"time"
@@ -82,14 +83,25 @@ func Handler(logger lager.Logger, svc Service) http.Handler {
 	return logRequests(logger.Session("api"), mux)
 }
 
+// MaxRequestBody bounds a request body; a sequester request is a few
+// hundred bytes.
+const MaxRequestBody = 1 << 20
+
 func decode(w http.ResponseWriter, r *http.Request) (SequesterRequest, bool) {
 	var req SequesterRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	// An unknown field is most likely a misspelt keep selector; ignoring
 	// it could prune what the operator meant to keep.
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: "request body is not a sequester request: " + err.Error()})
+		return req, false
+	}
+	// One document only: whatever follows was not meant for this request
+	// (a second request pasted after the first, a truncated concatenation),
+	// and acting on the first half of it is a guess.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: "request body has data after the sequester request: send exactly one JSON document"})
 		return req, false
 	}
 	return req, true
@@ -150,6 +162,37 @@ func logRequests(logger lager.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// ServerLimits bound what one client can hold: a slow or stalled client
+// (or a half-open connection from a dead errand VM) must not keep
+// goroutines and file descriptors on a cell forever.
+type ServerLimits struct {
+	// ReadHeaderTimeout bounds the TLS handshake and the request headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection with no request.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request headers; the API needs a few
+	// hundred bytes.
+	MaxHeaderBytes int
+}
+
+// DefaultServerLimits are the agent's limits.
+var DefaultServerLimits = ServerLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    64 << 10,
+}
+
+// ListenOption changes how Listen serves.
+type ListenOption func(*ServerLimits)
+
+// WithLimits replaces DefaultServerLimits.
+func WithLimits(l ServerLimits) ListenOption {
+	return func(dst *ServerLimits) { *dst = l }
+}
+
 // Server is the agent's mTLS listener.
 type Server struct {
 	logger   lager.Logger
@@ -159,7 +202,7 @@ type Server struct {
 
 // Listen binds address with tlsConfig, which must require client
 // certificates: the agent has no plaintext listener.
-func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Service) (*Server, error) {
+func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Service, opts ...ListenOption) (*Server, error) {
 	if tlsConfig == nil || tlsConfig.ClientAuth != tls.RequireAndVerifyClientCert || tlsConfig.ClientCAs == nil {
 		return nil, errors.New("agent API refuses to listen without mTLS (client certificates verified against a CA)")
 	}
@@ -175,10 +218,20 @@ func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Serv
 		logger:   logger.Session("api-server", lager.Data{"address": l.Addr().String()}),
 		listener: tls.NewListener(l, tlsConfig),
 	}
+	limits := DefaultServerLimits
+	for _, o := range opts {
+		o(&limits)
+	}
 	s.http = &http.Server{
 		Handler:           Handler(logger, svc),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		ReadHeaderTimeout: limits.ReadHeaderTimeout,
+		ReadTimeout:       limits.ReadTimeout,
+		IdleTimeout:       limits.IdleTimeout,
+		MaxHeaderBytes:    limits.MaxHeaderBytes,
+		// net/http reports TLS handshake failures and panics through
+		// ErrorLog, by default Go's standard logger on stderr, which the
+		// job's lager log never sees.
+		ErrorLog: log.New(serverErrorLog{s.logger}, "", 0),
 	}
 	return s, nil
 }

@@ -158,7 +158,11 @@ type Status struct {
 	Pruned      []string `json:"pruned"`
 	// PruneFailures maps handle to what could not be removed.
 	PruneFailures map[string]string `json:"prune_failures,omitempty"`
-	Suspects      []string          `json:"suspects,omitempty"`
+	// PruneLeftovers maps a pruned handle to what the backend could not
+	// free around it (the runc fallback leaves garden's network, image
+	// and record behind); the container itself is gone.
+	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
+	Suspects       []string            `json:"suspects,omitempty"`
 	// NoReplacement lists LRP instances BBS did not replace in time.
 	NoReplacement []string                 `json:"no_replacement,omitempty"`
 	Evidence      string                   `json:"evidence,omitempty"`

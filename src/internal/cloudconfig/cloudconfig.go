@@ -88,6 +88,10 @@ type Change struct {
 	// CreatedKey is true when the subnet had no (or an empty) reserved
 	// key, so that Unreserve can drop the key again instead of leaving [].
 	CreatedKey bool `json:"created_key"`
+	// FromString is true when the subnet's reserved was a single string
+	// that Reserve turned into a flow list, so that Unreserve can give the
+	// operator's string back.
+	FromString bool `json:"from_string,omitempty"`
 }
 
 // Reserve adds ip to the reserved entries of its subnet in content. When an
@@ -128,6 +132,7 @@ func Reserve(content []byte, network, ip string) (out []byte, ch Change, err err
 			return nil, ch, terr
 		}
 		e.replace(start, end, "["+string(content[start:end])+", "+ipText+"]")
+		ch.FromString = true
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
 		err = e.appendFlowItem(v, ipText)
 	case v.Kind == yaml.SequenceNode:
@@ -151,9 +156,10 @@ func Reserve(content []byte, network, ip string) (out []byte, ch Change, err err
 // Unreserve removes the single-IP entry equal to ip from its subnet's
 // reserved entries. It never touches a range or CIDR (those are the
 // operator's); when no single entry matches, content comes back unchanged.
-// dropKey (Change.CreatedKey of the Reserve being undone) removes a
-// `reserved:` key left holding nothing but ip.
-func Unreserve(content []byte, network, ip string, dropKey bool) (out []byte, changed bool, err error) {
+// undo is the Change of the Reserve being undone: CreatedKey removes a
+// `reserved:` key left holding nothing but ip, FromString turns a flow list
+// left with the operator's one entry back into that string, as written.
+func Unreserve(content []byte, network, ip string, undo Change) (out []byte, changed bool, err error) {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil {
 		return nil, false, fmt.Errorf("bad IP %q: %w", ip, err)
@@ -184,9 +190,12 @@ func Unreserve(content []byte, network, ip string, dropKey bool) (out []byte, ch
 		if idx < 0 {
 			break
 		}
-		if v.Style&yaml.FlowStyle != 0 {
-			err = e.removeFlowItem(s.reservedKey, v, idx, dropKey)
-		} else {
+		switch {
+		case v.Style&yaml.FlowStyle != 0 && undo.FromString && len(v.Content) == 2:
+			err = e.flowListToString(v, 1-idx)
+		case v.Style&yaml.FlowStyle != 0:
+			err = e.removeFlowItem(s.reservedKey, v, idx, undo.CreatedKey)
+		default:
 			err = e.removeBlockItem(s.reservedKey, v, idx)
 		}
 	}
@@ -666,6 +675,29 @@ func (e *editor) removeFlowItem(key, v *yaml.Node, idx int, dropKey bool) error 
 	}
 	nextStart := e.offset(v.Content[1])
 	e.replace(start, nextStart, "")
+	return nil
+}
+
+// flowListToString replaces a one-line flow list by its item keep, as
+// written: `[a, b]` becomes `a`.
+func (e *editor) flowListToString(v *yaml.Node, keep int) error {
+	start := e.offset(v)
+	if start >= len(e.src) || e.src[start] != '[' {
+		return fmt.Errorf("flow list not found at line %d: %w", v.Line, ErrNotEditable)
+	}
+	kStart, kEnd, err := e.token(v.Content[keep])
+	if err != nil {
+		return err
+	}
+	_, lastEnd, err := e.token(v.Content[len(v.Content)-1])
+	if err != nil {
+		return err
+	}
+	closing := bytes.IndexByte(e.src[lastEnd:e.lineEnd(v.Line)], ']')
+	if closing < 0 || v.Content[len(v.Content)-1].Line != v.Line {
+		return fmt.Errorf("flow list at line %d spans lines: %w", v.Line, ErrNotEditable)
+	}
+	e.replace(start, lastEnd+closing+1, string(e.src[kStart:kEnd]))
 	return nil
 }
 

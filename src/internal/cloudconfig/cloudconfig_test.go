@@ -221,6 +221,8 @@ func TestUnreserveRemovesOnlyTheSingleEntryReserveAdded(t *testing.T) {
 		{"a block list", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved:\n    - 10.0.16.2 # router\n    - 10.0.16.9\n"},
 		{"a flow list", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: [10.0.16.2, 10.0.16.9] # keep\n"},
 		{"an empty flow list", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: []\n"},
+		{"a single string", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: 10.0.16.2 - 10.0.16.4 # router\n"},
+		{"a single quoted string", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: '10.0.16.9'\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,7 +231,7 @@ func TestUnreserveRemovesOnlyTheSingleEntryReserveAdded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, changed, err := cloudconfig.Unreserve(reserved, "cf", "10.0.16.5", ch.CreatedKey)
+			out, changed, err := cloudconfig.Unreserve(reserved, "cf", "10.0.16.5", ch)
 			if err != nil || !changed {
 				t.Fatalf("Unreserve changed=%v err=%v", changed, err)
 			}
@@ -243,7 +245,7 @@ func TestUnreserveRemovesOnlyTheSingleEntryReserveAdded(t *testing.T) {
 func TestUnreserveNeverTouchesAnOperatorsRangeOrCIDR(t *testing.T) {
 	for _, reserved := range []string{"[10.0.16.2 - 10.0.16.9]", "[10.0.16.0/29]", "10.0.16.4-10.0.16.6"} {
 		in := "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: " + reserved + "\n"
-		out, changed, err := cloudconfig.Unreserve([]byte(in), "cf", "10.0.16.5", false)
+		out, changed, err := cloudconfig.Unreserve([]byte(in), "cf", "10.0.16.5", cloudconfig.Change{})
 		if err != nil || changed || string(out) != in {
 			t.Fatalf("%s: changed=%v err=%v; want untouched", reserved, changed, err)
 		}
@@ -252,7 +254,7 @@ func TestUnreserveNeverTouchesAnOperatorsRangeOrCIDR(t *testing.T) {
 
 func TestUnreserveOfTheFirstOfSeveralFlowItems(t *testing.T) {
 	in := "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: [10.0.16.5, 10.0.16.9]\n"
-	out, changed, err := cloudconfig.Unreserve([]byte(in), "cf", "10.0.16.5", false)
+	out, changed, err := cloudconfig.Unreserve([]byte(in), "cf", "10.0.16.5", cloudconfig.Change{})
 	if err != nil || !changed {
 		t.Fatal(changed, err)
 	}

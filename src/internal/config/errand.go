@@ -26,6 +26,9 @@ type Errand struct {
 	Freeze                     bool `json:"freeze"`
 	BlockEgress                bool `json:"block_egress"`
 	AllowWithoutSSH            bool `json:"allow_without_ssh"`
+	// IgnoreCapacity goes on when BBS says the other cells cannot take
+	// the cell's app instances.
+	IgnoreCapacity bool `json:"ignore_capacity"`
 
 	// Added by the director-side flow; absent (zero) means the default.
 	// CellTimeoutSeconds bounds the agent's cell-side sequence (900).

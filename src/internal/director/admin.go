@@ -50,7 +50,7 @@ func (a *Admin) Find(deployment, target string) (record.Record, error) {
 		}
 		return *match, nil
 	}
-	_, id, err := SplitInstance(target)
+	group, id, err := SplitInstance(target)
 	if err != nil {
 		return record.Record{}, err
 	}
@@ -58,7 +58,16 @@ func (a *Admin) Find(deployment, target string) (record.Record, error) {
 	if errors.Is(err, record.ErrNotFound) {
 		return record.Record{}, Refuse(fmt.Errorf("no sequestration of %s in deployment %q", target, deployment))
 	}
-	return r, err
+	if err != nil {
+		return record.Record{}, err
+	}
+	// Records are named by instance id, but the operator names GROUP/ID:
+	// a GROUP that is not the record's is a typo or another instance, and
+	// release deletes a VM.
+	if r.InstanceGroup != group {
+		return record.Record{}, Refuse(fmt.Errorf("no sequestration of %s in deployment %q: %s is %s; name it as GROUP/ID exactly", target, deployment, id, r.Instance()))
+	}
+	return r, nil
 }
 
 // Status is the record of one sequestration as a report.
@@ -223,7 +232,7 @@ func (a *Admin) deleteOldVM(ctx context.Context, logger lager.Logger, r record.R
 func (a *Admin) unreserve(logger lager.Logger, r record.Record) (bool, error) {
 	name := r.Reservation.CloudConfig
 	_, written, err := editCloudConfig(a.Dir, logger, name, func(content []byte) ([]byte, bool, error) {
-		out, changed, err := cloudconfig.Unreserve(content, r.Network, r.OldIP, r.Reservation.CreatedKey)
+		out, changed, err := cloudconfig.Unreserve(content, r.Network, r.OldIP, cloudconfig.Change{CreatedKey: r.Reservation.CreatedKey, FromString: r.Reservation.FromString})
 		if err != nil {
 			return nil, false, fmt.Errorf("unreserve %s in cloud config %q: %w", r.OldIP, name, err)
 		}

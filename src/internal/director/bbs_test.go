@@ -44,14 +44,21 @@ func newDiego(t *testing.T, l *lab) *diego {
 		if in.Group != "diego-cell" {
 			continue
 		}
-		d.SetCell(&models.CellPresence{CellId: id, RepAddress: "http://" + in.IPs["cells"] + ":1800", Zone: "z1"})
+		d.SetCell(&models.CellPresence{CellId: id, RepAddress: "http://" + in.IPs["cells"] + ":1800", Zone: "z1", Capacity: cellCapacity(8192)})
 		for i, pg := range []string{"pg-web", "pg-worker"} {
 			lrp := bbsdouble.RunningLRP(pg, int32(i), pg+"-"+id, id)
 			lrp.Address = in.IPs["cells"]
 			d.AddActualLRP(lrp)
 		}
 	}
+	d.SetDesiredLRP(bbsdouble.DesiredLRP("pg-web", 3, 1024, 2048))
+	d.SetDesiredLRP(bbsdouble.DesiredLRP("pg-worker", 3, 512, 1024))
 	return &diego{double: d, checker: checker}
+}
+
+// cellCapacity is a rep's advertised capacity with memoryMB of memory.
+func cellCapacity(memoryMB int32) *models.CellCapacity {
+	return &models.CellCapacity{MemoryMb: memoryMB, DiskMb: 65536, Containers: 250}
 }
 
 // follow makes the double react to the target's cell side and replacement.

@@ -97,17 +97,52 @@ func entriesOf(text string) []string {
 
 // pendingChangesBlocking are the changes a full deploy must not roll out
 // on our behalf. Removing a reserved entry is harmless (no instance holds
-// a reserved IP, and a released sequestration leaves exactly that behind);
-// everything else blocks.
+// a reserved IP, and a released sequestration leaves exactly that behind),
+// and so is a reserved entry the diff prints again only because its form
+// changed (a string that became a list, or back: the director prints the
+// old value removed and the new one added); an entry that is really new
+// blocks, as does everything else.
 func pendingChangesBlocking(d boshdir.DeploymentDiff) []string {
+	added := netAddedReserved(d)
 	var out []string
 	for _, c := range diffChanges(d) {
-		if c.reserved && c.state == "removed" {
+		if c.reserved && (c.state == "removed" || !anyIn(entriesOf(c.text), added)) {
 			continue
 		}
 		out = append(out, c.String())
 	}
 	return out
+}
+
+// netAddedReserved are the reserved entries the diff adds that it does not
+// also remove: new reservations, not re-rendered ones.
+func netAddedReserved(d boshdir.DeploymentDiff) map[string]bool {
+	added, removed := map[string]bool{}, map[string]bool{}
+	for _, c := range diffChanges(d) {
+		if !c.reserved {
+			continue
+		}
+		for _, e := range entriesOf(c.text) {
+			if c.state == "added" {
+				added[e] = true
+			} else {
+				removed[e] = true
+			}
+		}
+	}
+	for e := range removed {
+		delete(added, e)
+	}
+	return added
+}
+
+func anyIn(entries []string, set map[string]bool) bool {
+	for _, e := range entries {
+		if set[e] {
+			return true
+		}
+	}
+	return false
 }
 
 // unexpectedChanges are the changes of the redeploy's diff other than ours:

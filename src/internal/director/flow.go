@@ -155,10 +155,16 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	f.t = t
+	unlock, err := f.lockLimits(logger, t)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := f.ensureRecord(logger, started); err != nil {
 		logger.Error("record-failed", err)
 		return nil, err
 	}
+	unlock() // from here the record counts against max_sequestered
 
 	steps := []struct {
 		name string

@@ -52,6 +52,10 @@ func TestPendingChangesBlockingLetsOnlyReservedRemovalsThrough(t *testing.T) {
 		{"a new reserved entry", [][]interface{}{{"  reserved:", nil}, {"  - 10.0.16.5", "added"}}, []string{"added - 10.0.16.5"}},
 		{"a removed instance group job", [][]interface{}{{"  jobs:", nil}, {"  - rep", "removed"}}, []string{"removed - rep"}},
 		{"a changed instance count", [][]interface{}{{"  instances: 4", "added"}}, []string{"added instances: 4"}},
+		{"an operator's string given back for our list", [][]interface{}{{"  reserved:", "removed"}, {"  - 10.0.16.1 - 10.0.16.9", "removed"},
+			{"  - 10.0.16.10", "removed"}, {"  reserved: 10.0.16.1 - 10.0.16.9", "added"}}, nil},
+		{"a string turned into a list with a new entry", [][]interface{}{{"  reserved: 10.0.16.1 - 10.0.16.9", "removed"}, {"  reserved:", "added"},
+			{"  - 10.0.16.1 - 10.0.16.9", "added"}, {"  - 10.0.16.10", "added"}}, []string{"added - 10.0.16.10"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

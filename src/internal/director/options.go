@@ -36,6 +36,12 @@ type Options struct {
 
 	// MaxSequestered bounds records not yet released (0 = no limit).
 	MaxSequestered int
+	// IgnoreCapacity goes on when BBS says the other cells cannot take
+	// the cell's app instances (they stay down until cells are added).
+	IgnoreCapacity bool
+	// RunLockTTL bounds the run lock of a run that died holding it
+	// (default DefaultRunLockTTL).
+	RunLockTTL time.Duration
 	// RecordType is the director config type of records.
 	RecordType string
 

@@ -106,16 +106,12 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		ok("instance", fmt.Sprintf("%s/%s vm %s ip %s az %s", t.group, t.id, t.inst.VMID, t.ip, t.inst.AZ))
 	}
 
-	tasks, err := f.Dir.CurrentTasks(boshdir.TasksFilter{Deployment: d})
+	busy, err := deploymentBusy(f.Dir, d)
 	if err != nil {
-		return refuse("tasks", fmt.Errorf("list tasks of %q: %w", d, err))
+		return refuse("tasks", err)
 	}
-	if len(tasks) > 0 {
-		var names []string
-		for _, tk := range tasks {
-			names = append(names, fmt.Sprintf("%d (%s)", tk.ID(), tk.Description()))
-		}
-		return refuse("tasks", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them", d, strings.Join(names, ", ")))
+	if busy != "" {
+		return refuse("tasks", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them (`bosh tasks --all -d %s`, `bosh locks`) and run again", d, busy, d))
 	}
 	ok("tasks", "none in flight")
 
@@ -165,12 +161,11 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if !diffComputed(diff) {
 			return refuse("diff", errDiffNotComputed(d))
 		}
-		if blocking := pendingChangesBlocking(diff); len(blocking) > 0 {
-			return refuse("diff", fmt.Errorf("deployment %q has pending changes (%d changed lines: %s); deploy or revert them first",
-				d, len(blocking), strings.Join(firstN(blocking, 3), " | ")))
+		if err := f.pendingChangesRefusal(d, diff); err != nil {
+			return refuse("diff", err)
 		}
 		if n := len(diffChanges(diff)); n > 0 {
-			ok("diff", fmt.Sprintf("only %d removed reserved entries pending (harmless)", n))
+			ok("diff", fmt.Sprintf("only %d reserved lines pending, entries removed or written in another form (harmless)", n))
 		} else {
 			ok("diff", "empty")
 		}
@@ -186,21 +181,8 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		if err != nil {
 			return refuse("limits", err)
 		}
-		var active, unfinished []string
-		for _, r := range all {
-			if !r.Active() || (r.Deployment == d && r.InstanceID == t.id) {
-				continue
-			}
-			active = append(active, r.Deployment+":"+r.Instance())
-			if r.Deployment == d && r.State != record.StateComplete {
-				unfinished = append(unfinished, fmt.Sprintf("%s (%s, %s)", r.Instance(), r.ID, r.State))
-			}
-		}
-		// Two sequestrations of one deployment at once would each deploy
-		// the other's reserved IP, recreating a VM that is not yet let go.
-		if len(unfinished) > 0 {
-			return refuse("limits", fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
-				d, strings.Join(unfinished, ", ")))
+		if err := f.limitsProblem(all, d, t.id); err != nil {
+			return refuse("limits", err)
 		}
 		lost, err := unreservedSequestered(all, d, t.id, t.placement.Network, []byte(t.cloudContent))
 		if err != nil {
@@ -208,12 +190,6 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		}
 		if len(lost) > 0 {
 			return refuse("network", refuseUnreserved(t.placement.Config, lost))
-		}
-		if f.Opts.MaxSequestered > 0 {
-			if len(active) >= f.Opts.MaxSequestered {
-				return refuse("limits", fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
-					len(active), f.Opts.MaxSequestered, strings.Join(active, ", ")))
-			}
 		}
 		ok("limits", fmt.Sprintf("max_sequestered %d", f.Opts.MaxSequestered))
 
@@ -259,9 +235,40 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			return refuse("ssh", fmt.Errorf("investigator SSH on %s/%s is not ready (%s); fix it or allow_without_ssh", t.group, t.id, plan.SSH.Problem))
 		}
 		ok("ssh", fmt.Sprintf("user %s ready %v", plan.SSH.User, plan.SSH.Ready))
+		detail, err := f.checkCapacity(ctx, t.id)
+		if err != nil {
+			return refuse("capacity", err)
+		}
+		ok("capacity", detail)
 	}
 	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
 	return t, nil
+}
+
+// limitsProblem applies the limits to the records: no other unfinished
+// sequestration of the deployment (two at once would each deploy the
+// other's reserved IP, recreating a VM that is not yet let go), and no
+// more than max_sequestered cells not yet released.
+func (f *Flow) limitsProblem(all []record.Record, d, id string) error {
+	var active, unfinished []string
+	for _, r := range all {
+		if !r.Active() || (r.Deployment == d && r.InstanceID == id) {
+			continue
+		}
+		active = append(active, r.Deployment+":"+r.Instance())
+		if r.Deployment == d && r.State != record.StateComplete {
+			unfinished = append(unfinished, fmt.Sprintf("%s (%s, %s)", r.Instance(), r.ID, r.State))
+		}
+	}
+	if len(unfinished) > 0 {
+		return fmt.Errorf("another sequestration in deployment %q is not finished: %s; finish it first (re-run it)",
+			d, strings.Join(unfinished, ", "))
+	}
+	if f.Opts.MaxSequestered > 0 && len(active) >= f.Opts.MaxSequestered {
+		return fmt.Errorf("already %d cells sequestered (max_sequestered %d): %s; release one first",
+			len(active), f.Opts.MaxSequestered, strings.Join(active, ", "))
+	}
+	return nil
 }
 
 // checkKeep: every handle and app the operator named must be among the

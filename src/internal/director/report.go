@@ -27,10 +27,11 @@ type Report struct {
 	// CellSteps break the cell-side step down as the agent ran it.
 	CellSteps []ReportStep `json:"cell_steps"`
 	// NoReplacement: app instances pruned before BBS ran them elsewhere.
-	NoReplacement []string            `json:"no_replacement,omitempty"`
-	PruneFailures map[string]string   `json:"prune_failures,omitempty"`
-	Evidence      ReportEvidence      `json:"evidence"`
-	SSH           *agentapi.SSHStatus `json:"ssh"`
+	NoReplacement  []string            `json:"no_replacement,omitempty"`
+	PruneFailures  map[string]string   `json:"prune_failures,omitempty"`
+	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
+	Evidence       ReportEvidence      `json:"evidence"`
+	SSH            *agentapi.SSHStatus `json:"ssh"`
 
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
@@ -42,6 +43,8 @@ type Report struct {
 	RequestedBy string       `json:"requested_by,omitempty"`
 	Reason      string       `json:"reason,omitempty"`
 	CaseID      string       `json:"case_id,omitempty"`
+	// ReleasedAt: when release deleted the old VM.
+	ReleasedAt *time.Time `json:"released_at,omitempty"`
 }
 
 // ReportEvidence points at what was captured and what was checked.
@@ -75,6 +78,7 @@ func NewReport(r *record.Record) *Report {
 		Reservation: r.Reservation, Resurrection: r.Resurrection,
 		Warnings: r.Warnings, Error: r.Error,
 		RequestedBy: r.RequestedBy, Reason: r.Reason, CaseID: r.CaseID,
+		ReleasedAt: r.ReleasedAt,
 	}
 	byName := map[string]record.Step{}
 	for _, s := range r.Steps {
@@ -93,7 +97,7 @@ func NewReport(r *record.Record) *Report {
 		rs.Detail = s.Detail
 		rep.CellSteps = append(rep.CellSteps, rs)
 	}
-	rep.NoReplacement, rep.PruneFailures = r.NoReplacement, r.PruneFailures
+	rep.NoReplacement, rep.PruneFailures, rep.PruneLeftovers = r.NoReplacement, r.PruneFailures, r.PruneLeftovers
 	return rep
 }
 
@@ -118,7 +122,15 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.RequestedBy != "" || r.Reason != "" || r.CaseID != "" {
 		fmt.Fprintf(w, "  requested by %q, reason %q, case %q\n", r.RequestedBy, r.Reason, r.CaseID)
 	}
-	fmt.Fprintf(w, "  old VM %s at %s (az %s) — kept alive, out of BOSH\n", r.VMCID, r.OldIP, r.AZ)
+	if r.State == record.StateReleased {
+		at := ""
+		if r.ReleasedAt != nil {
+			at = " at " + r.ReleasedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "  old VM %s at %s (az %s) — deleted on release%s\n", r.VMCID, r.OldIP, r.AZ, at)
+	} else {
+		fmt.Fprintf(w, "  old VM %s at %s (az %s) — kept alive, out of BOSH\n", r.VMCID, r.OldIP, r.AZ)
+	}
 	if r.NewIP != "" {
 		fmt.Fprintf(w, "  new VM %s at %s\n", r.NewVMCID, r.NewIP)
 	}
@@ -134,6 +146,9 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
 	for handle, why := range r.PruneFailures {
 		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, why)
+	}
+	for handle, left := range r.PruneLeftovers {
+		fmt.Fprintf(w, "  pruned, left behind: %s: %s\n", handle, strings.Join(left, "; "))
 	}
 	if len(r.NoReplacement) > 0 {
 		fmt.Fprintf(w, "  pruned before BBS ran them elsewhere (capacity was short for a while): %v\n", r.NoReplacement)
@@ -153,7 +168,13 @@ func (r *Report) WriteText(w io.Writer) {
 	default:
 		fmt.Fprintf(w, "Resurrection: STILL PAUSED (%s %s)\n", res.Mode, res.ConfigName)
 	}
-	if r.Reservation.CloudConfig != "" {
+	switch {
+	case r.Reservation.CloudConfig == "":
+	case r.State == record.StateReleased && !r.Reservation.Added:
+		fmt.Fprintf(w, "Old IP %s: the operator's entry %s in cloud config %q covers it and was left as it is\n", r.OldIP, r.Reservation.CoveredBy, r.Reservation.CloudConfig)
+	case r.State == record.StateReleased:
+		fmt.Fprintf(w, "Old IP %s: no longer reserved by us; our entry is gone from cloud config %q, and the director may give the IP to a new VM\n", r.OldIP, r.Reservation.CloudConfig)
+	default:
 		by := "our entry"
 		if !r.Reservation.Added {
 			by = "an existing entry " + r.Reservation.CoveredBy

@@ -52,6 +52,9 @@ func refuseUnreserved(config string, ips []string) error {
 // sequestered VM lives. A covered IP is left alone (idempotent).
 func (f *Flow) reserveIP(ctx context.Context, logger lager.Logger) error {
 	name := f.rec.Reservation.CloudConfig
+	if err := f.noteReservationForm(name); err != nil {
+		return err
+	}
 	var ch cloudconfig.Change
 	cfg, written, err := editCloudConfig(f.Dir, logger, name, func(content []byte) ([]byte, bool, error) {
 		out, c, err := cloudconfig.Reserve(content, f.rec.Network, f.rec.OldIP)
@@ -81,8 +84,32 @@ func (f *Flow) reserveIP(ctx context.Context, logger lager.Logger) error {
 	return f.save(func(r *record.Record) {
 		// Our entry now: an operator's entry that covered the IP before is
 		// gone (release removes ours).
-		r.Reservation.Added, r.Reservation.CreatedKey, r.Reservation.CoveredBy = true, ch.CreatedKey, ""
+		r.Reservation.Added, r.Reservation.CreatedKey, r.Reservation.FromString, r.Reservation.CoveredBy = true, ch.CreatedKey, ch.FromString, ""
 		r.Reservation.ConfigIDAfter = cfg.ID
+	})
+}
+
+// noteReservationForm records, before the cloud config is written, what
+// release will need to give the operator's form back (a reserved key we
+// create, a string we turn into a list). A run killed between the write
+// and the record of it finds the IP reserved when it resumes, and only the
+// record can still say what the config looked like before.
+func (f *Flow) noteReservationForm(name string) error {
+	cur, err := f.Dir.LatestConfig("cloud", name)
+	if err != nil {
+		return fmt.Errorf("read cloud config %q: %w", name, err)
+	}
+	_, ch, err := cloudconfig.Reserve([]byte(cur.Content), f.rec.Network, f.rec.OldIP)
+	if err != nil || !ch.Changed {
+		return nil // the edit itself reports it, or there is nothing to write
+	}
+	res := f.rec.Reservation
+	if (!ch.CreatedKey || res.CreatedKey) && (!ch.FromString || res.FromString) {
+		return nil
+	}
+	return f.save(func(r *record.Record) {
+		r.Reservation.CreatedKey = r.Reservation.CreatedKey || ch.CreatedKey
+		r.Reservation.FromString = r.Reservation.FromString || ch.FromString
 	})
 }
 

@@ -295,7 +295,10 @@ func (l *lab) buildCell() {
 		t.Fatal(err)
 	}
 	for _, in := range l.before {
-		l.bbs.SetCell(&models.CellPresence{CellId: in.ID, RepAddress: "http://" + in.IPs["cells"] + ":1800"})
+		// Each rep advertises its capacity; preflight weighs the other
+		// cells' room for what the target runs.
+		l.bbs.SetCell(&models.CellPresence{CellId: in.ID, RepAddress: "http://" + in.IPs["cells"] + ":1800", Zone: "z1",
+			Capacity: &models.CellCapacity{MemoryMb: 16384, DiskMb: 65536, Containers: 250}})
 	}
 
 	// Four app instances on the cell; the first is kept by handle.
@@ -313,6 +316,7 @@ func (l *lab) buildCell() {
 		lrp := bbsdouble.RunningLRP(s.ProcessGUID(), int32(s.Index), l.handles[i], l.target.ID)
 		lrp.ActualLRPNetInfo = models.NewActualLRPNetInfo(l.oldIP, "10.255.0."+strconv.Itoa(i+2), models.ActualLRPNetInfo_PreferredAddressHost, models.NewPortMapping(61000+uint32(i), 8080))
 		l.bbs.AddActualLRP(lrp)
+		l.bbs.SetDesiredLRP(bbsdouble.DesiredLRP(s.ProcessGUID(), 2, 256, 1024))
 	}
 	l.kept, l.pruned = l.handles[0], l.handles[1:]
 	l.keptPid = l.garden.Pid(l.kept)

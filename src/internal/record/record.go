@@ -94,6 +94,9 @@ type Record struct {
 	// they were pruned; PruneFailures what could not be removed.
 	NoReplacement []string          `json:"no_replacement,omitempty"`
 	PruneFailures map[string]string `json:"prune_failures,omitempty"`
+	// PruneLeftovers: what the backend could not free around a pruned
+	// container (the runc fallback leaves garden's records behind).
+	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
 
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
@@ -114,7 +117,10 @@ type Reservation struct {
 	// already covered the IP (release then leaves it alone).
 	Added bool `json:"added"`
 	// CreatedKey: the subnet had no reserved key before our edit.
-	CreatedKey bool   `json:"created_key,omitempty"`
+	CreatedKey bool `json:"created_key,omitempty"`
+	// FromString: the subnet's reserved was one string before our edit
+	// turned it into a list; release gives the string back.
+	FromString bool   `json:"from_string,omitempty"`
 	CoveredBy  string `json:"covered_by,omitempty"`
 	Removed    bool   `json:"removed,omitempty"`
 }

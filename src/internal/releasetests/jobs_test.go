@@ -251,6 +251,7 @@ func TestErrandCarriesCustomProperties(t *testing.T) {
 	props["max_sequestered"] = 1
 	props["freeze"] = true
 	props["resurrection_mode"] = "global"
+	props["ignore_capacity"] = true
 	props["bbs"] = map[string]any{"url": "https://bbs.service.cf.internal:8889", "ca_cert": pem("CERTIFICATE"), "client_cert": pem("CERTIFICATE"), "client_key": pem("PRIVATE KEY")}
 	out := mustRender(t, "sequester-cell", props)
 	var cfg config.Errand
@@ -260,7 +261,7 @@ func TestErrandCarriesCustomProperties(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Keep, config.Keep{Handles: []string{"h-1", "h-2"}, AppGUIDs: []string{"app-1"}, Suspects: true}) {
 		t.Errorf("keep = %+v", cfg.Keep)
 	}
-	if cfg.Reason != "processes stuck in D state" || cfg.CaseID != "INC-1234" || cfg.MaxSequestered != 1 || !cfg.Freeze || cfg.ResurrectionMode != "global" {
+	if cfg.Reason != "processes stuck in D state" || cfg.CaseID != "INC-1234" || cfg.MaxSequestered != 1 || !cfg.Freeze || cfg.ResurrectionMode != "global" || !cfg.IgnoreCapacity {
 		t.Errorf("reason/case/limits not carried: %+v", cfg)
 	}
 	if cfg.BBS.URL == "" || cfg.BBS.CAFile != "/var/vcap/jobs/sequester-cell/config/certs/bbs_ca.pem" {

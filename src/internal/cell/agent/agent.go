@@ -116,6 +116,9 @@ type Deps struct {
 	// FreezeUnavailable, when set, says why kept containers cannot be
 	// frozen here; a request to freeze is then refused.
 	FreezeUnavailable string
+	// RuncByDesign: garden is not configured (garden.socket empty on
+	// purpose), so runc is the backend, not a fallback worth a warning.
+	RuncByDesign bool
 	// Preflight checks, before anything changes, that the parts the
 	// sequence will need answer (monit knows the services, the BOSH
 	// agent's supervisor is known). Each problem refuses a sequester.
@@ -193,7 +196,7 @@ func (a *Agent) Inventory(ctx context.Context) (agentapi.Inventory, error) {
 		return inv, fmt.Errorf("container backend: %w", err)
 	}
 	inv.Backend = b.Name()
-	if b.Name() == containers.BackendRunc {
+	if b.Name() == containers.BackendRunc && !a.d.RuncByDesign {
 		inv.Warnings = append(inv.Warnings, "garden does not answer: containers are listed and pruned through runc, which leaves networking, images and garden's records behind")
 	}
 	cs, err := b.List(ctx)

@@ -227,20 +227,7 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 	if st.Status.Pruned == nil {
 		st.Status.Pruned = []string{}
 	}
-	failures := map[string]string{}
-	for h, f := range res.Failures {
-		failures[h] = f
-	}
-	for h, left := range res.Leftovers {
-		if _, failed := failures[h]; !failed {
-			failures[h] = "destroyed through " + b.Name() + "; left behind: " + strings.Join(left, ", ")
-		}
-	}
-	if len(failures) > 0 {
-		st.Status.PruneFailures = failures
-	} else {
-		st.Status.PruneFailures = nil
-	}
+	st.Status.PruneFailures, st.Status.PruneLeftovers = pruneAccount(res)
 	if st.Status.Durations == nil {
 		st.Status.Durations = map[string]agentapi.DurationStats{}
 	}

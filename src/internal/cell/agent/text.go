@@ -69,6 +69,17 @@ func WriteStatus(w io.Writer, st agentapi.Status) {
 			fmt.Fprintf(w, "  %s: %s\n", h, st.PruneFailures[h])
 		}
 	}
+	if len(st.PruneLeftovers) > 0 {
+		fmt.Fprintln(w, "pruned, left behind (for garden or an operator to free):")
+		hs := make([]string, 0, len(st.PruneLeftovers))
+		for h := range st.PruneLeftovers {
+			hs = append(hs, h)
+		}
+		sort.Strings(hs)
+		for _, h := range hs {
+			fmt.Fprintf(w, "  %s: %s\n", h, strings.Join(st.PruneLeftovers[h], "; "))
+		}
+	}
 	if len(st.Suspects) > 0 {
 		fmt.Fprintf(w, "suspects:   %s\n", strings.Join(st.Suspects, ", "))
 	}

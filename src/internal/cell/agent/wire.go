@@ -53,10 +53,11 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if err != nil {
 		return w, err
 	}
-	backend, err := backendSelector(logger, cfg)
+	selector, err := backendSelector(logger, cfg)
 	if err != nil {
 		return w, err
 	}
+	backend := selector.Select
 	w.Scanner = dstate.New(logger, dstate.Config{
 		CgroupRoot:   cfg.Runc.CgroupRoot,
 		SuspectAfter: time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
@@ -121,6 +122,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		BlockEgress:        cfg.Isolation.BlockEgress,
 		AllowSources:       cfg.SSH.SourceCIDRs,
 		StopBoshAgent:      cfg.BoshAgent.Stop,
+		RuncByDesign:       selector.RuncByDesign(),
 	}
 	if bbsClient != nil {
 		w.Deps.BBS = bbsClient
@@ -166,7 +168,7 @@ func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgen
 
 // backendSelector prefers garden and falls back to runc when garden does
 // not answer, deciding on every call: garden may wedge mid-operation.
-func backendSelector(logger lager.Logger, cfg config.Agent) (func(context.Context) (containers.Backend, error), error) {
+func backendSelector(logger lager.Logger, cfg config.Agent) (*containers.Selector, error) {
 	var g *containers.Garden
 	var r *containers.Runc
 	if cfg.Runc.Root != "" {
@@ -184,9 +186,7 @@ func backendSelector(logger lager.Logger, cfg config.Agent) (func(context.Contex
 	if g == nil && r == nil {
 		return nil, fmt.Errorf("config: neither garden.socket nor runc.root is set")
 	}
-	return func(ctx context.Context) (containers.Backend, error) {
-		return containers.Select(ctx, logger, g, r)
-	}, nil
+	return containers.NewSelector(logger, g, r), nil
 }
 
 // NetworkIsolator adapts package isolation to the agent: it re-reads the

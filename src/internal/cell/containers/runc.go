@@ -86,6 +86,9 @@ type RuncState struct {
 	Rootfs string `json:"rootfs"`
 }
 
+// run runs runc with args. Callers put "--" before a handle: runc accepts
+// ids that start with a dash, and its flag parser (urfave/cli) reads such a
+// handle as a flag unless "--" ends the flags.
 func (r *Runc) run(ctx context.Context, args ...string) ([]byte, error) {
 	full := append([]string{"--root", r.cfg.Root}, args...)
 	cmd := exec.CommandContext(ctx, r.cfg.Binary, full...)
@@ -146,7 +149,7 @@ func (r *Runc) State(ctx context.Context, handle string) (RuncState, error) {
 	if err := ValidateHandle(handle); err != nil {
 		return RuncState{}, err
 	}
-	out, err := r.run(ctx, "state", handle)
+	out, err := r.run(ctx, "state", "--", handle)
 	if err != nil {
 		return RuncState{}, err
 	}
@@ -235,7 +238,7 @@ func (r *Runc) Destroy(ctx context.Context, handle string) ([]string, error) {
 		sort.Sort(sort.Reverse(sort.StringSlice(cgroups)))
 		r.killInit(ctx, handle, sf)
 	}
-	if _, err := r.run(ctx, "delete", "--force", handle); err != nil {
+	if _, err := r.run(ctx, "delete", "--force", "--", handle); err != nil {
 		if notExist(err) {
 			return r.finishGone(handle), nil
 		}
@@ -353,7 +356,7 @@ func (r *Runc) Freeze(ctx context.Context, handle string) error {
 	if st.Status == "paused" {
 		return nil
 	}
-	if _, err := r.run(ctx, "pause", handle); err != nil {
+	if _, err := r.run(ctx, "pause", "--", handle); err != nil {
 		return err
 	}
 	if st.Pid > 0 {

@@ -135,8 +135,8 @@ func Run(ctx context.Context, logger lager.Logger, b containers.Backend, handles
 	return res
 }
 
-// verify lists the containers again: a pruned handle still listed failed
-// after all, and a kept handle must be there and running (or frozen).
+// verify lists the containers again: a pruned handle still listed, in any
+// state, failed after all, and a kept handle must be there and running (or frozen).
 func verify(ctx context.Context, logger lager.Logger, b containers.Backend, keep []string, res *Result) {
 	cs, err := b.List(ctx)
 	if err != nil {
@@ -150,9 +150,12 @@ func verify(ctx context.Context, logger lager.Logger, b containers.Backend, keep
 	for _, c := range cs {
 		listed[c.Handle] = c
 	}
+	// Pruned means gone from the backend's list. A stopped container
+	// still holds its record, network and image, and whatever restarts
+	// it (a rep, garden) finds it there.
 	pruned := res.Pruned[:0]
 	for _, h := range res.Pruned {
-		if c, ok := listed[h]; ok && c.State != containers.StateStopped {
+		if c, ok := listed[h]; ok {
 			res.Failures[h] = "destroy reported success but the container is still listed as " + c.State
 			continue
 		}

@@ -12,6 +12,7 @@
 //	ActualLRPs               POST /v1/actual_lrps/list             (domain, cell_id, process_guid, index)
 //	ActualLRPsByProcessGuids POST /v1/actual_lrps/list_by_process_guids
 //	Tasks                    POST /v1/tasks/list.r3                (domain, cell_id)
+//	DesiredLRPSchedulingInfos POST /v1/desired_lrp_scheduling_infos/list (domain, process_guids)
 //
 // Every other route answers 404, which the bbs client reports as
 // bbs.EndpointNotFoundErr, so a caller using a route the double lacks fails
@@ -24,6 +25,7 @@
 //	d.SetCell(&models.CellPresence{CellId: "cell-1", RepAddress: "http://10.0.0.1:1800"})
 //	d.AddActualLRP(bbsdouble.RunningLRP("pg-1", 0, "ig-1", "cell-1"))
 //	d.AddTask(&models.Task{TaskGuid: "t-1", CellId: "cell-1", State: models.Task_Running})
+//	d.SetDesiredLRP(bbsdouble.DesiredLRP("pg-1", 2, 256, 1024)) // 2 instances, 256 MB memory, 1 GB disk
 //	// The way BBS convergence reacts to a dead rep: after a delay, every
 //	// running instance on cell-1 gets a RUNNING replacement on cell-2 and
 //	// the old one turns suspect. Except names process guids left without.
@@ -75,6 +77,7 @@ type Double struct {
 	mu       sync.Mutex
 	cells    map[string]*models.CellPresence
 	lrps     []*models.ActualLRP
+	desired  map[string]*models.DesiredLRPSchedulingInfo
 	tasks    []*models.Task
 	calls    map[string]int
 	seq      int
@@ -86,7 +89,7 @@ type Double struct {
 
 // Start listens and serves until Close.
 func Start(opts Options) (*Double, error) {
-	d := &Double{cells: map[string]*models.CellPresence{}, calls: map[string]int{}}
+	d := &Double{cells: map[string]*models.CellPresence{}, calls: map[string]int{}, desired: map[string]*models.DesiredLRPSchedulingInfo{}}
 	handlers := rata.Handlers{}
 	for _, r := range bbs.Routes {
 		handlers[r.Name] = d.count(r.Name, http.HandlerFunc(notImplemented))
@@ -96,6 +99,7 @@ func Start(opts Options) (*Double, error) {
 	handlers[bbs.ActualLRPsRoute_r0] = d.count(bbs.ActualLRPsRoute_r0, http.HandlerFunc(d.actualLRPs))
 	handlers[bbs.ActualLRPsByProcessGuidsRoute_r0] = d.count(bbs.ActualLRPsByProcessGuidsRoute_r0, http.HandlerFunc(d.actualLRPsByProcessGuids))
 	handlers[bbs.TasksRoute_r3] = d.count(bbs.TasksRoute_r3, http.HandlerFunc(d.tasksList))
+	handlers[bbs.DesiredLRPSchedulingInfosRoute_r0] = d.count(bbs.DesiredLRPSchedulingInfosRoute_r0, http.HandlerFunc(d.desiredSchedulingInfos))
 	router, err := rata.NewRouter(bbs.Routes, handlers)
 	if err != nil {
 		return nil, fmt.Errorf("bbs double routes: %w", err)
@@ -182,6 +186,23 @@ func (d *Double) ActualLRPs() []*models.ActualLRP {
 		out = append(out, proto.Clone(l).(*models.ActualLRP))
 	}
 	return out
+}
+
+// DesiredLRP builds the scheduling info of a desired LRP in the cf-apps
+// domain with its resources, as the auctioneer reads them.
+func DesiredLRP(processGUID string, instances, memoryMB, diskMB int32) *models.DesiredLRPSchedulingInfo {
+	return &models.DesiredLRPSchedulingInfo{
+		DesiredLRPKey:      models.NewDesiredLRPKey(processGUID, "cf-apps", ""),
+		Instances:          instances,
+		DesiredLRPResource: models.NewDesiredLRPResource(memoryMB, diskMB, 0, "preloaded:cflinuxfs4"),
+	}
+}
+
+// SetDesiredLRP adds or replaces a desired LRP's scheduling info.
+func (d *Double) SetDesiredLRP(s *models.DesiredLRPSchedulingInfo) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.desired[s.ProcessGuid] = proto.Clone(s).(*models.DesiredLRPSchedulingInfo)
 }
 
 // AddTask stores a copy of task.
@@ -314,6 +335,32 @@ func (d *Double) tasksList(w http.ResponseWriter, r *http.Request) {
 	for _, t := range d.tasks {
 		if (req.Domain == "" || t.Domain == req.Domain) && (req.CellId == "" || t.CellId == req.CellId) {
 			resp.Tasks = append(resp.Tasks, proto.Clone(t).(*models.Task))
+		}
+	}
+	d.mu.Unlock()
+	writeProto(w, resp)
+}
+
+func (d *Double) desiredSchedulingInfos(w http.ResponseWriter, r *http.Request) {
+	var req models.DesiredLRPsRequest
+	if !readProto(w, r, &req) {
+		return
+	}
+	want := map[string]bool{}
+	for _, pg := range req.ProcessGuids {
+		want[pg] = true
+	}
+	resp := &models.DesiredLRPSchedulingInfosResponse{}
+	d.mu.Lock()
+	pgs := make([]string, 0, len(d.desired))
+	for pg := range d.desired {
+		pgs = append(pgs, pg)
+	}
+	sort.Strings(pgs)
+	for _, pg := range pgs {
+		s := d.desired[pg]
+		if (req.Domain == "" || s.Domain == req.Domain) && (len(want) == 0 || want[pg]) {
+			resp.DesiredLrpSchedulingInfos = append(resp.DesiredLrpSchedulingInfos, proto.Clone(s).(*models.DesiredLRPSchedulingInfo))
 		}
 	}
 	d.mu.Unlock()

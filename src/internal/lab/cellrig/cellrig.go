@@ -358,7 +358,7 @@ func (r *Rig) GardenHandles() (map[string]bool, error) {
 // ContainerRunning asks runc, below garden, whether the container's
 // processes still exist (a frozen container counts).
 func (r *Rig) ContainerRunning(handle string) bool {
-	out, err := r.Garden.Runc("state", handle)
+	out, err := r.Garden.Runc("state", "--", handle)
 	if err != nil {
 		return false
 	}

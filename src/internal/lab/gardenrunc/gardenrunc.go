@@ -315,7 +315,7 @@ func (f *Fixture) create(s Spec) (string, error) {
 	// Files, not pipes: a detached container inherits them, and a pipe
 	// would keep Wait waiting for the container to exit.
 	cmd := exec.Command(f.runc, "--root", f.runcRoot, "run", "--detach",
-		"--pid-file", filepath.Join(bundle, "pidfile"), "--bundle", bundle, s.Handle)
+		"--pid-file", filepath.Join(bundle, "pidfile"), "--bundle", bundle, "--", s.Handle)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Run(); err != nil {
 		msg, _ := os.ReadFile(filepath.Join(procDir, "stderr"))
@@ -359,7 +359,7 @@ func (f *Fixture) Runc(args ...string) ([]byte, error) {
 // Pause freezes a container with runc pause, as an operator (or the
 // agent) would.
 func (f *Fixture) Pause(handle string) error {
-	_, err := f.Runc("pause", handle)
+	_, err := f.Runc("pause", "--", handle)
 	return err
 }
 
@@ -508,7 +508,7 @@ func (f *Fixture) Close() error {
 // destroyRunc force-deletes a container and its leftover cgroups.
 func (f *Fixture) destroyRunc(handle string) error {
 	var errs []error
-	if _, err := f.Runc("delete", "--force", handle); err != nil && !strings.Contains(err.Error(), "does not exist") {
+	if _, err := f.Runc("delete", "--force", "--", handle); err != nil && !strings.Contains(err.Error(), "does not exist") {
 		errs = append(errs, err)
 	}
 	removeCgroups(handle)

@@ -164,7 +164,7 @@ func (k containerKiller) destroyAll(ownedOnly bool) ([]string, error) {
 	var gone []string
 	var errs []error
 	for _, h := range strings.Fields(string(out)) {
-		if err := exec.Command(k.runcBinary, "--root", k.runcRoot, "delete", "--force", h).Run(); err != nil {
+		if err := exec.Command(k.runcBinary, "--root", k.runcRoot, "delete", "--force", "--", h).Run(); err != nil {
 			errs = append(errs, fmt.Errorf("runc delete %s: %w", h, err))
 			continue
 		}

@@ -203,7 +203,7 @@ func checkOnlyKept(f *gardenrunc.Fixture, keep string) error {
 	if len(left) != 1 || left[0] != keep {
 		return fmt.Errorf("left behind %d containers (%v), want only %s", len(left), head(left, 5), keep)
 	}
-	st, err := f.Runc("state", keep)
+	st, err := f.Runc("state", "--", keep)
 	if err != nil || !bytes.Contains(st, []byte(`"running"`)) {
 		return fmt.Errorf("kept container not running: %s %v", st, err)
 	}
