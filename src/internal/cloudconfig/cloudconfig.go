@@ -92,6 +92,11 @@ type Change struct {
 	// that Reserve turned into a flow list, so that Unreserve can give the
 	// operator's string back.
 	FromString bool `json:"from_string,omitempty"`
+	// FromNull is true when the subnet's reserved key held nothing
+	// (`reserved:`, `~` or `null`, kept in NullText), so that Unreserve
+	// can write it back as the operator had it, not as `reserved: []`.
+	FromNull bool   `json:"from_null,omitempty"`
+	NullText string `json:"null_text,omitempty"`
 }
 
 // Reserve adds ip to the reserved entries of its subnet in content. When an
@@ -123,6 +128,14 @@ func Reserve(content []byte, network, ip string) (out []byte, ch Change, err err
 		indent := strings.Repeat(" ", s.rangeKey.Column-1)
 		err = e.insertLineAfter(line, indent+"reserved: ["+ipText+"]")
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		ch.FromNull = true
+		if v.Value != "" {
+			start, end, terr := e.token(v)
+			if terr != nil {
+				return nil, ch, terr
+			}
+			ch.NullText = string(content[start:end])
+		}
 		err = e.replaceNullValue(s.reservedKey, v, "["+ipText+"]")
 	case v.Kind == yaml.ScalarNode:
 		// A single string becomes a one-line flow list; the operator's
@@ -191,6 +204,8 @@ func Unreserve(content []byte, network, ip string, undo Change) (out []byte, cha
 			break
 		}
 		switch {
+		case v.Style&yaml.FlowStyle != 0 && undo.FromNull && len(v.Content) == 1:
+			err = e.flowListToNull(v, undo.NullText)
 		case v.Style&yaml.FlowStyle != 0 && undo.FromString && len(v.Content) == 2:
 			err = e.flowListToString(v, 1-idx)
 		case v.Style&yaml.FlowStyle != 0:
@@ -285,6 +300,11 @@ func (s *subnet) reservedCovering(addr netip.Addr) (entry, bool) {
 }
 
 func parse(content []byte) (*yaml.Node, error) {
+	// YAML breaks lines at a lone CR too, while the editor counts lines
+	// by LF: such a file would be edited in the wrong place.
+	if bytes.Count(content, []byte("\r")) != bytes.Count(content, []byte("\r\n")) {
+		return nil, fmt.Errorf("it breaks lines with a bare carriage return; save it with LF or CRLF line ends and upload it again: %w", ErrNotEditable)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
 		return nil, fmt.Errorf("parse YAML: %w", err)
@@ -502,6 +522,10 @@ func (e *editor) lineStart(n int) int {
 func (e *editor) lineEnd(n int) int {
 	start := e.lineStart(n)
 	if i := bytes.IndexByte(e.src[start:], '\n'); i >= 0 {
+		// A CRLF line's text ends before its CR.
+		if i > 0 && e.src[start+i-1] == '\r' {
+			return start + i - 1
+		}
 		return start + i
 	}
 	return len(e.src)
@@ -561,11 +585,21 @@ func (e *editor) token(n *yaml.Node) (int, int, error) {
 func (e *editor) insertLineAfter(line int, text string) error {
 	at := e.lineEnd(line)
 	if at < len(e.src) {
-		e.replace(at+1, at+1, text+"\n")
+		next := e.lineStart(line + 1)
+		e.replace(next, next, text+e.newline())
 		return nil
 	}
-	e.replace(at, at, "\n"+text+"\n")
+	// The last line had no newline: the file still ends without one.
+	e.replace(at, at, e.newline()+text)
 	return nil
+}
+
+// newline is the file's own line end: an operator's CRLF file stays CRLF.
+func (e *editor) newline() string {
+	if bytes.Contains(e.src, []byte("\r\n")) {
+		return "\r\n"
+	}
+	return "\n"
 }
 
 // replaceNullValue handles `reserved:` with nothing (or ~ / null) after it.
@@ -628,7 +662,11 @@ func (e *editor) deleteLines(first, last int) {
 	start := e.lineStart(first)
 	end := e.lineEnd(last)
 	if end < len(e.src) {
-		end++
+		end = e.lineStart(last + 1)
+	} else if start > 0 {
+		// The last line has no newline: take the one before it, so the
+		// file ends as it did before that line was added.
+		start -= len(e.newline())
 	}
 	e.replace(start, end, "")
 }
@@ -680,6 +718,29 @@ func (e *editor) removeFlowItem(key, v *yaml.Node, idx int, dropKey bool) error 
 
 // flowListToString replaces a one-line flow list by its item keep, as
 // written: `[a, b]` becomes `a`.
+// flowListToNull undoes replaceNullValue: the one-item flow list becomes
+// the null the operator wrote (nothing, `~` or `null`).
+func (e *editor) flowListToNull(v *yaml.Node, nullText string) error {
+	start := e.offset(v)
+	if start >= len(e.src) || e.src[start] != '[' {
+		return fmt.Errorf("flow list not found at line %d: %w", v.Line, ErrNotEditable)
+	}
+	_, lastEnd, err := e.token(v.Content[0])
+	if err != nil {
+		return err
+	}
+	closing := bytes.IndexByte(e.src[lastEnd:e.lineEnd(v.Line)], ']')
+	if closing < 0 || v.Content[0].Line != v.Line {
+		return fmt.Errorf("flow list at line %d spans lines: %w", v.Line, ErrNotEditable)
+	}
+	if nullText == "" && start > 0 && e.src[start-1] == ' ' {
+		// replaceNullValue put one space between the colon and the list.
+		start--
+	}
+	e.replace(start, lastEnd+closing+1, nullText)
+	return nil
+}
+
 func (e *editor) flowListToString(v *yaml.Node, keep int) error {
 	start := e.offset(v)
 	if start >= len(e.src) || e.src[start] != '[' {

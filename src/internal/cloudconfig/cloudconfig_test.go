@@ -291,3 +291,35 @@ func TestLocateFindsTheNamedConfigThatDefinesTheNetwork(t *testing.T) {
 		t.Fatalf("err = %v; want ErrNetworkTwice", err)
 	}
 }
+
+func TestReserveKeepsTheOperatorsLineEnds(t *testing.T) {
+	net := "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    gateway: 10.0.16.1"
+	cases := []struct {
+		name, in, want string
+	}{
+		{"a CRLF file stays CRLF", strings.ReplaceAll(net, "\n", "\r\n") + "\r\n",
+			"networks:\r\n- name: cf\r\n  subnets:\r\n  - range: 10.0.16.0/24\r\n    reserved: [10.0.16.5]\r\n    gateway: 10.0.16.1\r\n"},
+		{"a file without a last newline still has none", "networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24",
+			"networks:\n- name: cf\n  subnets:\n  - range: 10.0.16.0/24\n    reserved: [10.0.16.5]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, ch, err := cloudconfig.Reserve([]byte(c.in), "cf", "10.0.16.5")
+			if err != nil || string(out) != c.want {
+				t.Fatalf("Reserve: err %v\n got %q\nwant %q", err, out, c.want)
+			}
+			back, _, err := cloudconfig.Unreserve(out, "cf", "10.0.16.5", ch)
+			if err != nil || string(back) != c.in {
+				t.Fatalf("Unreserve: err %v\n got %q\nwant %q", err, back, c.in)
+			}
+		})
+	}
+}
+
+func TestReserveRefusesAFileThatBreaksLinesWithABareCR(t *testing.T) {
+	in := "networks:\n- name: cf\r  subnets:\n  - range: 10.0.16.0/24\n"
+	_, _, err := cloudconfig.Reserve([]byte(in), "cf", "10.0.16.5")
+	if !errors.Is(err, cloudconfig.ErrNotEditable) || !strings.Contains(err.Error(), "carriage return") {
+		t.Fatalf("want a refusal naming the carriage return, got %v", err)
+	}
+}
