@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,3 +87,6 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 	}
 	return s, nil
 }
+
+// durationSeconds reads a seconds value of the errand config.
+func durationSeconds(n int) time.Duration { return time.Duration(n) * time.Second }

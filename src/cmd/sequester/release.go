@@ -1,8 +1,8 @@
 package main
 
-import (
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
+
+func init() { register(newReleaseCommand) }
 
 func newReleaseCommand() *cobra.Command {
 	a := &adminFlags{}

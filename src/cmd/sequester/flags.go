@@ -1,17 +1,16 @@
 package main
 
+// The flag sets commands share: the director's (the bosh CLI's environment),
+// the agents' mTLS material, the keep selection, the BBS, and the two
+// bundles built from them: sequestration (plan, cell, errand) and adminFlags
+// (status, list, release).
+
 import (
-	"bufio"
-	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -152,66 +151,138 @@ func (f *bbsFlags) checker(logger lager.Logger) (director.CellChecker, error) {
 	return c, nil
 }
 
-// newLogger writes lager JSON to stderr, so stdout holds only the report.
-func newLogger(level string) (lager.Logger, error) {
-	l := lager.NewLogger("sequester")
-	var min lager.LogLevel
-	switch strings.ToLower(level) {
-	case "debug":
-		min = lager.DEBUG
-	case "info", "":
-		min = lager.INFO
-	case "error":
-		min = lager.ERROR
-	case "fatal":
-		min = lager.FATAL
-	default:
-		return nil, refused(fmt.Errorf("unknown log level %q", level))
-	}
-	l.RegisterSink(lager.NewPrettySink(os.Stderr, min))
-	return l, nil
+// sequestration holds the flags plan and cell share.
+type sequestration struct {
+	deployment string
+	dir        directorFlags
+	agent      agentFlags
+	keep       keepFlags
+	bbs        bbsFlags
+	json       bool
+
+	reason, caseID, requestedBy string
+	maxSequestered              int
+	freeze, blockEgress         bool
+	allowWithoutSSH             bool
+	nonInteractive              bool
+	resurrectionWait            time.Duration
+	unresponsiveTimeout         time.Duration
+	cellTimeout                 time.Duration
+	pollInterval                time.Duration
+	resurrectionMode            string
 }
 
-// signalContext ends on SIGINT/SIGTERM; every step is resumable, so an
-// interrupted run is re-run, not rolled back.
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func (s *sequestration) bind(cmd *cobra.Command, full bool) {
+	fl := cmd.Flags()
+	fl.StringVarP(&s.deployment, "deployment", "d", os.Getenv("BOSH_DEPLOYMENT"), "deployment of the cell")
+	fl.BoolVar(&s.json, "json", false, "print one JSON document")
+	s.dir.bind(cmd)
+	s.agent.bind(cmd)
+	s.keep.bind(cmd)
+	s.bbs.bind(cmd)
+	fl.IntVar(&s.maxSequestered, "max-sequestered", 2, "refuse when this many cells are already sequestered (0: no limit)")
+	fl.BoolVar(&s.freeze, "freeze", false, "freeze kept containers")
+	fl.BoolVar(&s.blockEgress, "block-egress", false, "block kept containers' egress")
+	fl.BoolVar(&s.allowWithoutSSH, "allow-without-ssh", false, "go on when investigator SSH is not ready")
+	if !full {
+		return
+	}
+	fl.StringVar(&s.reason, "reason", "", "why the cell is sequestered (recorded)")
+	fl.StringVar(&s.caseID, "case", "", "case or incident id (recorded)")
+	fl.StringVar(&s.requestedBy, "requested-by", os.Getenv("USER"), "who asks (recorded)")
+	fl.BoolVarP(&s.nonInteractive, "non-interactive", "n", false, "do not ask for confirmation")
+	fl.DurationVar(&s.resurrectionWait, "resurrection-wait", 65*time.Second, "wait for the health monitor to re-read resurrection rules")
+	fl.DurationVar(&s.unresponsiveTimeout, "unresponsive-timeout", 5*time.Minute, "wait for the director to see the BOSH agent unresponsive")
+	fl.DurationVar(&s.cellTimeout, "cell-timeout", 15*time.Minute, "bound on the cell-side sequence")
+	fl.DurationVar(&s.pollInterval, "poll-interval", 5*time.Second, "how often to poll the agent and the director")
+	fl.StringVar(&s.resurrectionMode, "resurrection-mode", "scoped", "scoped (a resurrection config for the instance group, global as fallback) or global")
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// flow builds the director flow from the flags.
+func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, error) {
+	logger, err := newLogger(s.dir.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.deployment == "" {
+		return nil, nil, refused(fmt.Errorf("no deployment: -d DEPLOYMENT"))
+	}
+	if _, _, err := director.SplitInstance(instance); err != nil {
+		return nil, nil, refused(err)
+	}
+	keep, err := s.keep.keep()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.resurrectionMode == "" {
+		s.resurrectionMode = record.ResurrectionScoped
+	}
+	if s.resurrectionMode != record.ResurrectionScoped && s.resurrectionMode != record.ResurrectionGlobal {
+		return nil, nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
+	}
+	agents, err := s.agent.dialer()
+	if err != nil {
+		return nil, nil, err
+	}
+	bbs, err := s.bbs.checker(logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := s.dir.connect(logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	requestedBy := s.requestedBy
+	if requestedBy == "" {
+		// Without a login name the director client is who acted.
+		requestedBy = "director client " + s.dir.client
+	}
+	f := &director.Flow{
+		Dir: conn.Director, Raw: conn.Raw, Agents: agents, BBS: bbs, Logger: logger, Tasks: conn.Tasks,
+		Store: record.NewStore(conn.Director, s.dir.recordType, logger),
+		Opts: director.Options{
+			Deployment: s.deployment, Instance: instance, Keep: keep,
+			Freeze: s.freeze, BlockEgress: s.blockEgress, AllowWithoutSSH: s.allowWithoutSSH,
+			Reason: s.reason, CaseID: s.caseID, RequestedBy: requestedBy,
+			MaxSequestered: s.maxSequestered, RecordType: s.dir.recordType,
+			ResurrectionWait: s.resurrectionWait, UnresponsiveTimeout: s.unresponsiveTimeout,
+			CellTimeout: s.cellTimeout, PollInterval: s.pollInterval, ResurrectionMode: s.resurrectionMode,
+		},
+	}
+	return f, logger, nil
 }
 
-// asExit maps library errors to the contract's exit codes: a refusal is 2.
-func asExit(err error) error {
-	if err == nil {
-		return nil
-	}
-	var r refusal
-	if errors.As(err, &r) {
-		return err
-	}
-	if director.IsRefusal(err) {
-		return refused(err)
-	}
-	return err
+// adminFlags are what status, list and release share.
+type adminFlags struct {
+	deployment string
+	dir        directorFlags
+	agent      agentFlags
+	json       bool
 }
 
-// confirm asks on the terminal unless -n was given.
-func confirm(cmd *cobra.Command, question string) error {
-	fmt.Fprintf(cmd.ErrOrStderr(), "%s [yN]: ", question)
-	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-	if err != nil && line == "" {
-		return refused(errors.New("not confirmed (no answer; use -n to skip the confirmation)"))
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
-	}
-	return refused(errors.New("not confirmed"))
+func (a *adminFlags) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&a.deployment, "deployment", "d", os.Getenv("BOSH_DEPLOYMENT"), "deployment of the cell")
+	cmd.Flags().BoolVar(&a.json, "json", false, "print one JSON document")
+	a.dir.bind(cmd)
 }
 
-// durationSeconds reads a seconds value of the errand config.
-func durationSeconds(n int) time.Duration { return time.Duration(n) * time.Second }
+func (a *adminFlags) admin(withAgents bool) (*director.Admin, lager.Logger, error) {
+	logger, err := newLogger(a.dir.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	var agents director.AgentDialer
+	if withAgents && a.agent.ca != "" {
+		if agents, err = a.agent.dialer(); err != nil {
+			return nil, nil, err
+		}
+	}
+	conn, err := a.dir.connect(logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &director.Admin{
+		Dir: conn.Director, Raw: conn.Raw, Agents: agents, Logger: logger, AgentTimeout: 5 * time.Second,
+		Store: record.NewStore(conn.Director, a.dir.recordType, logger),
+	}, logger, nil
+}
