@@ -17,31 +17,38 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/boshconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
-// directorFlags are the bosh CLI's environment, overridable by flags.
+// directorFlags are the bosh CLI's environment, overridable by flags, and
+// completed from the bosh CLI's own config (aliases, log-in credentials).
 type directorFlags struct {
 	environment, client, clientSecret, caCert string
 	recordType                                string
 	logLevel                                  string
+	// boshConfig is the bosh CLI's config file; empty reads none (the
+	// errand has everything in its own config).
+	boshConfig string
 }
 
 func (f *directorFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.environment, "environment", "e", os.Getenv("BOSH_ENVIRONMENT"), "director URL (BOSH_ENVIRONMENT)")
-	fl.StringVar(&f.client, "client", os.Getenv("BOSH_CLIENT"), "director client (BOSH_CLIENT)")
+	fl.StringVarP(&f.environment, "environment", "e", os.Getenv("BOSH_ENVIRONMENT"), "director URL or bosh alias-env alias (BOSH_ENVIRONMENT)")
+	fl.StringVar(&f.client, "client", os.Getenv("BOSH_CLIENT"), "director client (BOSH_CLIENT; default: what bosh log-in stored)")
 	fl.StringVar(&f.clientSecret, "client-secret", "", "director client secret (BOSH_CLIENT_SECRET)")
-	fl.StringVar(&f.caCert, "ca-cert", os.Getenv("BOSH_CA_CERT"), "director CA: PEM or a file (BOSH_CA_CERT)")
+	fl.StringVar(&f.caCert, "ca-cert", os.Getenv("BOSH_CA_CERT"), "director CA: PEM or a file (BOSH_CA_CERT; default: the alias's)")
 	fl.StringVar(&f.recordType, "record-type", record.DefaultType, "director config type of sequestration records")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level on stderr: debug, info, error, fatal")
+	f.boshConfig = boshconfig.DefaultPath()
 }
 
 // connect builds the authenticated director connection.
 func (f *directorFlags) connect(logger lager.Logger) (*director.Connection, error) {
-	if f.environment == "" {
-		return nil, refused(errors.New("no director: set BOSH_ENVIRONMENT or --environment"))
+	file, err := boshconfig.Load(f.boshConfig)
+	if err != nil {
+		return nil, refused(err)
 	}
 	secret := f.clientSecret
 	if secret == "" {
@@ -52,7 +59,14 @@ func (f *directorFlags) connect(logger lager.Logger) (*director.Connection, erro
 	if err != nil {
 		return nil, refused(fmt.Errorf("BOSH_CA_CERT: %w", err))
 	}
-	conn, err := director.Connect(director.ConnectOptions{URL: f.environment, CACert: ca, Client: f.client, ClientSecret: secret}, logger)
+	t := file.Resolve(f.environment, ca, f.client, secret)
+	if t.URL == "" {
+		return nil, refused(errors.New("no director: set BOSH_ENVIRONMENT or --environment (a URL, or an alias from bosh alias-env)"))
+	}
+	conn, err := director.Connect(director.ConnectOptions{
+		URL: t.URL, CACert: t.CACert, Client: t.Client, ClientSecret: t.ClientSecret,
+		RefreshToken: t.RefreshToken, Tokens: file,
+	}, logger)
 	if err != nil {
 		return nil, refused(err)
 	}

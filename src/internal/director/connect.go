@@ -22,13 +22,37 @@ import (
 
 // ConnectOptions is how to reach and authenticate to a director, the same
 // inputs as the bosh CLI (BOSH_ENVIRONMENT, BOSH_CA_CERT, BOSH_CLIENT,
-// BOSH_CLIENT_SECRET).
+// BOSH_CLIENT_SECRET, or what `bosh log-in` stored).
 type ConnectOptions struct {
 	URL          string
 	CACert       string // PEM
 	Client       string
 	ClientSecret string
+
+	// RefreshToken is a UAA user's from `bosh log-in`, used when there is
+	// no Client: exchanged for access tokens as the bosh CLI does, each
+	// new token handed to Tokens (nil: kept in memory only).
+	RefreshToken string
+	Tokens       boshuaa.ConfigUpdater
 }
+
+// who names the credentials for messages, never their secrets.
+func (o ConnectOptions) who() string {
+	if o.Client == "" && o.RefreshToken != "" {
+		return "the user logged in with bosh log-in"
+	}
+	return fmt.Sprintf("client %q", o.Client)
+}
+
+// bosh-cli's own UAA client, which refreshes a user's token
+// (bosh-cli: cmd/session.go, SessionImpl.UAA).
+const boshCLIUAAClient = "bosh_cli"
+
+// memoryTokens keeps a refreshed token nowhere: the session holds it.
+type memoryTokens struct{}
+
+func (memoryTokens) UpdateConfigWithToken(string, boshuaa.AccessToken) error { return nil }
+func (memoryTokens) Save() error                                             { return nil }
 
 // Connection is an authenticated director: bosh-cli's client for everything
 // it has a method for, and Raw for the few endpoints it lacks.
@@ -71,11 +95,28 @@ func Connect(opts ConnectOptions, logger lager.Logger) (*Connection, error) {
 			return nil, fmt.Errorf("UAA URL %q from director info: %w", uaaURL, err)
 		}
 		ucfg.Client, ucfg.ClientSecret, ucfg.CACert = opts.Client, opts.ClientSecret, opts.CACert
+		if ucfg.Client == "" {
+			ucfg.Client = boshCLIUAAClient
+		}
 		u, err := boshuaa.NewFactory(blog).New(ucfg)
 		if err != nil {
 			return nil, fmt.Errorf("UAA client: %w", err)
 		}
-		cfg.TokenFunc = boshuaa.NewClientTokenSession(u).TokenFunc
+		switch {
+		case opts.Client != "":
+			cfg.TokenFunc = boshuaa.NewClientTokenSession(u).TokenFunc
+		case opts.RefreshToken != "":
+			store := opts.Tokens
+			if store == nil {
+				store = memoryTokens{}
+			}
+			// No access token: the session refreshes at once. The stored
+			// one may have expired, and the director's /info ignores an
+			// expired token instead of answering 401, so the check below
+			// would take the user for logged out.
+			token := boshuaa.NewRefreshableAccessToken("", "", opts.RefreshToken)
+			cfg.TokenFunc = boshuaa.NewAccessTokenSession(u, token, store, opts.URL).TokenFunc
+		}
 	default:
 		cfg.Client, cfg.ClientSecret = opts.Client, opts.ClientSecret
 	}
@@ -88,13 +129,13 @@ func Connect(opts ConnectOptions, logger lager.Logger) (*Connection, error) {
 		return nil, fmt.Errorf("director %s: %w", opts.URL, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("director %s: not authenticated as client %q (auth type %s)", opts.URL, opts.Client, authType)
+		return nil, fmt.Errorf("director %s: not authenticated as %s (auth type %s); log in again with bosh log-in or set BOSH_CLIENT and BOSH_CLIENT_SECRET", opts.URL, opts.who(), authType)
 	}
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("connected", lager.Data{"director": info.Name, "version": info.Version, "auth_type": authType, "client": opts.Client})
+	logger.Info("connected", lager.Data{"director": info.Name, "version": info.Version, "auth_type": authType, "as": opts.who()})
 	return &Connection{Director: d, Raw: raw, Tasks: reporter, AuthType: authType}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"code.cloudfoundry.org/lager/v3"
+	boshuaa "github.com/cloudfoundry/bosh-cli/v7/uaa"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
@@ -123,5 +124,50 @@ func TestConnectRefusesWrongCredentialsAndUnknownCAs(t *testing.T) {
 	_, err = director.Connect(director.ConnectOptions{URL: srv.URL, CACert: string(other.CertPEM), Client: "errand", ClientSecret: "s3cret"}, lager.NewLogger("test"))
 	if err == nil || !strings.Contains(err.Error(), "unreachable") {
 		t.Fatalf("wrong CA: err = %v", err)
+	}
+}
+
+// savedTokens records what a token session hands back for saving.
+type savedTokens struct{ refresh []string }
+
+func (s *savedTokens) UpdateConfigWithToken(_ string, t boshuaa.AccessToken) error {
+	if r, ok := t.(boshuaa.RefreshableAccessToken); ok {
+		s.refresh = append(s.refresh, r.RefreshValue())
+	}
+	return nil
+}
+func (s *savedTokens) Save() error { return nil }
+
+func TestConnectAsAUAAUserRefreshesTheLoggedInTokenAndSavesTheRotatedOne(t *testing.T) {
+	// UAA answers the bosh CLI's own client (no secret) for the stored
+	// refresh token, and rotates it, as UAA can be configured to.
+	uaa := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		r.ParseForm()
+		if r.URL.Path != "/oauth/token" || r.Form.Get("grant_type") != "refresh_token" || r.Form.Get("refresh_token") != "logged-in-refresh" || u != "bosh_cli" || p != "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"token_type": "bearer", "access_token": "uaa-token-for-errand", "refresh_token": "rotated-refresh", "expires_in": 120})
+	}))
+	defer uaa.Close()
+	d := &authDirector{authType: "uaa", uaaURL: uaa.URL}
+	srv := httptest.NewTLSServer(d)
+	defer srv.Close()
+	saved := &savedTokens{}
+	conn, err := director.Connect(director.ConnectOptions{URL: srv.URL, CACert: pemOf(srv) + pemOf(uaa), RefreshToken: "logged-in-refresh", Tokens: saved}, lager.NewLogger("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paused, err := conn.Raw.GlobalResurrectionPaused(); err != nil || !paused {
+		t.Fatalf("GlobalResurrectionPaused = %v, %v", paused, err)
+	}
+	if len(saved.refresh) == 0 || saved.refresh[len(saved.refresh)-1] != "rotated-refresh" {
+		t.Fatalf("saved refresh tokens %v; want the rotated one", saved.refresh)
+	}
+
+	_, err = director.Connect(director.ConnectOptions{URL: srv.URL, CACert: pemOf(srv) + pemOf(uaa), RefreshToken: "revoked"}, lager.NewLogger("test"))
+	if err == nil || !strings.Contains(err.Error(), "refreshing token") {
+		t.Fatalf("a revoked refresh token: err = %v", err)
 	}
 }
