@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
 const cliCloudConfig = `azs: [{name: z1}]
@@ -133,7 +134,7 @@ func TestCellSequestersAndStatusListReleaseFollowTheRecord(t *testing.T) {
 			t.Errorf("JSON report lacks %q", k)
 		}
 	}
-	if rep["state"] != "complete" || rep["old_ip"] != oldIP || rep["new_ip"] == oldIP || rep["instance"] != inst {
+	if rep["state"] != "complete" || rep["old_ip"] != oldIP || rep["new_ip"] == oldIP || rep["instance"] != inst || rep["version"] != version.Version {
 		t.Fatalf("report: %v", rep)
 	}
 	steps, _ := rep["steps"].([]any)

@@ -36,7 +36,7 @@ func TestReadmeCodeMap(t *testing.T) {
 	}
 
 	named := map[string]bool{} // folders, without a trailing slash
-	var trees []string          // folders written as dir/...
+	var trees []string         // folders written as dir/...
 	for _, line := range strings.Split(section, "\n") {
 		base := ""
 		for _, m := range codeMapToken.FindAllStringSubmatch(line, -1) {
