@@ -64,7 +64,7 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 			caCert: ca, recordType: c.RecordConfigType, logLevel: c.LogLevel},
 		agent: agentFlags{ca: c.Agent.TLS.CAFile, cert: c.Agent.TLS.CertFile, key: c.Agent.TLS.KeyFile,
 			serverName: c.Agent.ServerName, port: c.Agent.Port},
-		keep: keepFlags{handles: c.Keep.Handles, apps: c.Keep.AppGUIDs, suspects: c.Keep.Suspects, none: c.Keep.None},
+		keep: keepFlags{handles: c.Keep.Handles, apps: c.Keep.AppGUIDs, pids: c.Keep.Pids, suspects: c.Keep.Suspects, none: c.Keep.None},
 		bbs:  bbsFlags{url: c.BBS.URL, ca: c.BBS.CAFile, cert: c.BBS.CertFile, key: c.BBS.KeyFile},
 
 		reason: c.Reason, caseID: c.CaseID, requestedBy: c.RequestedBy,

@@ -121,6 +121,7 @@ var agentDialer = func(port int, cfg *tls.Config) director.AgentDialer { return 
 // keepFlags select what survives on the cell.
 type keepFlags struct {
 	handles, apps  []string
+	pids           []int
 	suspects, none bool
 }
 
@@ -128,17 +129,19 @@ func (f *keepFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.handles, "keep", nil, "container handle to keep (repeatable)")
 	fl.StringArrayVar(&f.apps, "keep-app", nil, "app GUID whose containers to keep (repeatable)")
+	fl.IntSliceVar(&f.pids, "keep-pid", nil, "host pid of a process whose container to keep (repeatable)")
 	fl.BoolVar(&f.suspects, "keep-suspects", false, "keep containers with processes stuck in D state")
 	fl.BoolVar(&f.none, "keep-none", false, "keep no container (prune everything)")
 }
 
 func (f *keepFlags) keep() (agentapi.Keep, error) {
-	k := agentapi.Keep{Handles: f.handles, AppGUIDs: f.apps, Suspects: f.suspects, None: f.none}
-	if k.None && (len(k.Handles) > 0 || len(k.AppGUIDs) > 0 || k.Suspects) {
-		return k, refused(errors.New("--keep-none contradicts --keep, --keep-app and --keep-suspects"))
+	k := agentapi.Keep{Handles: f.handles, AppGUIDs: f.apps, Pids: f.pids, Suspects: f.suspects, None: f.none}
+	some := len(k.Handles) > 0 || len(k.AppGUIDs) > 0 || len(k.Pids) > 0 || k.Suspects
+	if k.None && some {
+		return k, refused(errors.New("--keep-none contradicts --keep, --keep-app, --keep-pid and --keep-suspects"))
 	}
-	if !k.None && len(k.Handles) == 0 && len(k.AppGUIDs) == 0 && !k.Suspects {
-		return k, refused(errors.New("say what to keep (--keep, --keep-app, --keep-suspects) or --keep-none"))
+	if !k.None && !some {
+		return k, refused(errors.New("say what to keep (--keep, --keep-app, --keep-pid, --keep-suspects) or --keep-none"))
 	}
 	return k, nil
 }

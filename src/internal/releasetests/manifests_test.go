@@ -31,6 +31,7 @@ reason: processes stuck in D state
 case_id: INC-1234
 keep_handle: 2f3c1d2e-aaaa-4bbb-8ccc-123456789abc
 keep_app_guid: 9d8c7b6a-1111-4222-8333-444455556666
+keep_pid: 4242
 bbs_url: https://bbs.service.cf.internal:8889
 bbs_ca_cert: CA
 bbs_client_cert: CERT
@@ -60,6 +61,7 @@ investigator_source_cidrs: [10.0.0.5/32]
 		{"errand with UAA client", "sequester.yml", ops("use-uaa-client.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/director/client", "sequester"},
 		{"errand with basic auth", "sequester.yml", ops("use-basic-auth.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/director/client", "admin"},
 		{"errand keeping a handle and an app", "sequester.yml", ops("keep-handle.yml", "keep-app.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/handles/0", "2f3c1d2e-aaaa-4bbb-8ccc-123456789abc"},
+		{"errand keeping a stuck pid's container", "sequester.yml", ops("keep-pid.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/pids/0", "4242"},
 		{"errand keeping suspects, frozen", "sequester.yml", ops("keep-suspects.yml", "freeze-kept.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/suspects", "true"},
 		{"errand keeping nothing", "sequester.yml", ops("keep-none.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/none", "true"},
 		{"errand verifying with BBS", "sequester.yml", ops("verify-with-bbs.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/bbs/url", "https://bbs.service.cf.internal:8889"},

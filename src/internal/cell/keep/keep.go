@@ -57,7 +57,7 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		return Selection{}, refuse("keep none was combined with containers to keep: pass either none or the containers to keep, not both")
 	}
 	if !k.None && empty {
-		return Selection{}, refuse("nothing is selected to keep, which would prune every container: name containers with --keep, --keep-app or --keep-suspects, or say none explicitly to prune them all")
+		return Selection{}, refuse("nothing is selected to keep, which would prune every container: name containers with --keep, --keep-app, --keep-pid or --keep-suspects, or say none explicitly to prune them all")
 	}
 	byHandle := map[string]agentapi.Container{}
 	for _, c := range inventory {
