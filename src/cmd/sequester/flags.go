@@ -217,7 +217,7 @@ func (s *sequestration) bind(cmd *cobra.Command, full bool) {
 
 // flow builds the director flow from the flags.
 func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, error) {
-	logger, err := newLogger(s.dir.logLevel)
+	logger, err := operatorLogger(s.dir.logLevel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,7 +284,7 @@ func (a *adminFlags) bind(cmd *cobra.Command) {
 }
 
 func (a *adminFlags) admin(withAgents bool) (*director.Admin, lager.Logger, error) {
-	logger, err := newLogger(a.dir.logLevel)
+	logger, err := operatorLogger(a.dir.logLevel)
 	if err != nil {
 		return nil, nil, err
 	}

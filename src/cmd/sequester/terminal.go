@@ -12,29 +12,8 @@ import (
 	"strings"
 	"syscall"
 
-	"code.cloudfoundry.org/lager/v3"
 	"github.com/spf13/cobra"
 )
-
-// newLogger writes lager JSON to stderr, so stdout holds only the report.
-func newLogger(level string) (lager.Logger, error) {
-	l := lager.NewLogger("sequester")
-	var min lager.LogLevel
-	switch strings.ToLower(level) {
-	case "debug":
-		min = lager.DEBUG
-	case "info", "":
-		min = lager.INFO
-	case "error":
-		min = lager.ERROR
-	case "fatal":
-		min = lager.FATAL
-	default:
-		return nil, refused(fmt.Errorf("unknown log level %q", level))
-	}
-	l.RegisterSink(lager.NewPrettySink(os.Stderr, min))
-	return l, nil
-}
 
 // signalContext ends on SIGINT/SIGTERM; every step is resumable, so an
 // interrupted run is re-run, not rolled back.
