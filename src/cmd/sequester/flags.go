@@ -97,7 +97,7 @@ func (f *agentFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.ca, "agent-ca", os.Getenv("SEQUESTER_AGENT_CA"), "CA file of the agents' server certificates (SEQUESTER_AGENT_CA)")
 	fl.StringVar(&f.cert, "agent-cert", os.Getenv("SEQUESTER_AGENT_CERT"), "client certificate file for the agents (SEQUESTER_AGENT_CERT)")
 	fl.StringVar(&f.key, "agent-key", os.Getenv("SEQUESTER_AGENT_KEY"), "client key file for the agents (SEQUESTER_AGENT_KEY)")
-	fl.StringVar(&f.serverName, "agent-server-name", "", "name in the agents' certificates (default: the cell's IP)")
+	fl.StringVar(&f.serverName, "agent-server-name", agentapi.DefaultServerName, "name in the agents' certificates, as sequester-cell's agent.server_name (empty: the cell's IP)")
 	fl.IntVar(&f.port, "agent-port", 8899, "port of sequester-agent on the cells")
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"reflect"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 )
 
 func TestKeepFlagsSelectOrRefuse(t *testing.T) {
@@ -44,6 +47,40 @@ func TestKeepFlagsSelectOrRefuse(t *testing.T) {
 			}
 			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAgentServerNameDefaultsToTheNameInTheShippedCertificates(t *testing.T) {
+	ca, caFile := agentapitest.NewCA(t, "agents")
+	client := ca.Issue(t, "operator")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"by default the name the manifests give every agent", nil, agentapi.DefaultServerName},
+		{"a name of the operator's", []string{"--agent-server-name", "agents.example"}, "agents.example"},
+		{"empty checks each cell's IP", []string{"--agent-server-name", ""}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *tls.Config
+			prev := agentDialer
+			agentDialer = func(_ int, cfg *tls.Config) director.AgentDialer { got = cfg; return nil }
+			defer func() { agentDialer = prev }()
+			f := agentFlags{}
+			cmd := &cobra.Command{}
+			f.bind(cmd)
+			if err := cmd.ParseFlags(append([]string{"--agent-ca", caFile, "--agent-cert", client.CertFile, "--agent-key", client.KeyFile}, tc.args...)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.dialer(); err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || got.ServerName != tc.want {
+				t.Fatalf("server name %q; want %q", got.ServerName, tc.want)
 			}
 		})
 	}

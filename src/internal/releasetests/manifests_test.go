@@ -3,10 +3,13 @@ package releasetests
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 )
 
 // Every manifest interpolates with every ops file that applies to it, with
@@ -110,5 +113,54 @@ func TestEveryOpsFileIsExercised(t *testing.T) {
 		if !strings.Contains(string(src), `"`+e.Name()+`"`) {
 			t.Errorf("ops file %s is not interpolated by any test", e.Name())
 		}
+	}
+}
+
+// One name is checked in agents' certificates: the sequester CLI's default,
+// sequester-cell's agent.server_name default, and the name sequester.yml
+// puts in the agents' server certificate.
+func TestTheAgentServerNameHasOneDefault(t *testing.T) {
+	root := repoRoot(t)
+	var spec struct {
+		Properties map[string]struct {
+			Default any `yaml:"default"`
+		} `yaml:"properties"`
+	}
+	readYAML(t, filepath.Join(root, "jobs", "sequester-cell", "spec"), &spec)
+	if got := spec.Properties["agent.server_name"].Default; got != agentapi.DefaultServerName {
+		t.Errorf("sequester-cell agent.server_name defaults to %v; the CLI to %q", got, agentapi.DefaultServerName)
+	}
+	var manifest struct {
+		Variables []struct {
+			Name    string `yaml:"name"`
+			Options struct {
+				CommonName       string   `yaml:"common_name"`
+				AlternativeNames []string `yaml:"alternative_names"`
+			} `yaml:"options"`
+		} `yaml:"variables"`
+	}
+	readYAML(t, filepath.Join(root, "manifests", "sequester.yml"), &manifest)
+	found := false
+	for _, v := range manifest.Variables {
+		if v.Name == "/sequester/agent_server_tls" {
+			found = true
+			if !slices.Contains(v.Options.AlternativeNames, agentapi.DefaultServerName) {
+				t.Errorf("the agents' certificate names %v, not %q", v.Options.AlternativeNames, agentapi.DefaultServerName)
+			}
+		}
+	}
+	if !found {
+		t.Error("sequester.yml defines no /sequester/agent_server_tls")
+	}
+}
+
+func readYAML(t *testing.T, path string, out any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, out); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }
