@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -160,20 +161,29 @@ func newRawClient(cfg boshdir.FactoryConfig) (*RawClient, error) {
 
 // JSON sends body (if any) as JSON and decodes a 2xx answer into out.
 func (c *RawClient) JSON(method, path string, body, out any) error {
+	if body == nil {
+		return c.do(method, path, "", nil, out)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return c.do(method, path, "application/json", b, out)
+}
+
+// do sends body (if any) as contentType and decodes a 2xx JSON answer into
+// out.
+func (c *RawClient) do(method, path, contentType string, body []byte, out any) error {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
@@ -207,6 +217,30 @@ func (c *RawClient) GlobalResurrectionPaused() (bool, error) {
 		return false, fmt.Errorf("GET /resurrection: answer without a resurrection field")
 	}
 	return !*body.Enabled, nil
+}
+
+// DeploymentDiff asks the director for the diff of deployment against
+// manifest under the latest configs (POST /deployments/:name/diff, the
+// request bosh-cli's Deployment.Diff makes) and reads the whole answer:
+// a diff the director could not compute comes back as 200 with no lines
+// and an "error" (bosh: src/bosh-director/lib/bosh/director/api/
+// controllers/deployments_controller.rb, post '/:deployment/diff'), which bosh-cli's result drops, so it would read as "no
+// pending changes". That answer, or one without the context of config ids
+// a real diff carries, is an error: a diff nobody can check is refused.
+func (c *RawClient) DeploymentDiff(deployment string, manifest []byte) (boshdir.DeploymentDiff, error) {
+	var answer struct {
+		Context map[string]any `json:"context"`
+		Diff    [][]any        `json:"diff"`
+		Error   string         `json:"error"`
+	}
+	path := "/deployments/" + url.PathEscape(deployment) + "/diff?redact=false"
+	if err := c.do(http.MethodPost, path, "text/yaml", manifest, &answer); err != nil {
+		return boshdir.DeploymentDiff{}, err
+	}
+	if answer.Error != "" || len(answer.Context) == 0 {
+		return boshdir.DeploymentDiff{}, errDiffNotComputed(deployment, answer.Error)
+	}
+	return boshdir.NewDeploymentDiff(answer.Diff, answer.Context), nil
 }
 
 // TaskResult is a finished director task.

@@ -3,6 +3,7 @@ package director_test
 import (
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,8 @@ type authDirector struct {
 	authType string
 	uaaURL   string
 	seen     []string // Authorization headers of authenticated calls
+	// diff answers POST /deployments/cf/diff?redact=false with a YAML body.
+	diff string
 }
 
 func (d *authDirector) authorised(r *http.Request) bool {
@@ -62,6 +65,12 @@ func (d *authDirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"resurrection": false})
+	case "/deployments/cf/diff":
+		if user == "" || r.Method != http.MethodPost || r.Header.Get("Content-Type") != "text/yaml" || r.URL.Query().Get("redact") != "false" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, d.diff)
 	default:
 		http.NotFound(w, r)
 	}
@@ -169,5 +178,44 @@ func TestConnectAsAUAAUserRefreshesTheLoggedInTokenAndSavesTheRotatedOne(t *test
 	_, err = director.Connect(director.ConnectOptions{URL: srv.URL, CACert: pemOf(srv) + pemOf(uaa), RefreshToken: "revoked"}, lager.NewLogger("test"))
 	if err == nil || !strings.Contains(err.Error(), "refreshing token") {
 		t.Fatalf("a revoked refresh token: err = %v", err)
+	}
+}
+
+func TestDeploymentDiffRefusesADiffTheDirectorCouldNotCompute(t *testing.T) {
+	cases := []struct {
+		name      string
+		answer    string
+		wantLines int
+		wantErr   string
+	}{
+		{name: "a computed diff keeps its lines",
+			answer:    `{"context":{"cloud_config_ids":[4],"runtime_config_ids":[]},"diff":[["networks:",null],["  reserved: [10.0.16.5]","added"]]}`,
+			wantLines: 2},
+		{name: "a computed empty diff is empty", answer: `{"context":{"cloud_config_ids":[4],"runtime_config_ids":[]},"diff":[]}`},
+		{name: "the director's error is the reason, without its backtrace",
+			answer:  `{"diff":[],"error":"Unable to diff manifest: #<RuntimeError: bad range>\n/var/vcap/packages/director/x.rb:1"}`,
+			wantErr: `could not compute the diff of deployment "cf": Unable to diff manifest: #<RuntimeError: bad range>; run`},
+		{name: "no context is no diff", answer: `{"diff":[]}`, wantErr: `could not compute the diff of deployment "cf"; run`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &authDirector{authType: "basic", diff: tc.answer}
+			srv := httptest.NewTLSServer(d)
+			defer srv.Close()
+			conn, err := director.Connect(director.ConnectOptions{URL: srv.URL, CACert: pemOf(srv), Client: "errand", ClientSecret: "s3cret"}, lager.NewLogger("test"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff, err := conn.Raw.DeploymentDiff("cf", []byte("name: cf\n"))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "x.rb") {
+					t.Fatalf("err = %v; want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || len(diff.Diff) != tc.wantLines {
+				t.Fatalf("diff %v, err %v; want %d lines", diff.Diff, err, tc.wantLines)
+			}
+		})
 	}
 }

@@ -107,12 +107,9 @@ func (f *Flow) diffWithReservation(ctx context.Context, logger lager.Logger, man
 			}
 			continue
 		}
-		diff, err := f.t.dep.Diff([]byte(manifest), false)
+		diff, err := f.Raw.DeploymentDiff(f.rec.Deployment, []byte(manifest))
 		if err != nil {
 			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("diff: %w", err)
-		}
-		if !diffComputed(diff) {
-			return boshdir.Config{}, boshdir.DeploymentDiff{}, errDiffNotComputed(f.rec.Deployment)
 		}
 		after, err := f.Dir.LatestConfig("cloud", name)
 		if err != nil {
