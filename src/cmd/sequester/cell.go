@@ -25,7 +25,7 @@ new VM on a new IP, restores resurrection and verifies. Re-running after a
 failure resumes where it stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, _, err := s.flow(args[0])
+			f, err := s.flow(args[0])
 			if err != nil {
 				return err
 			}

@@ -33,7 +33,7 @@ func newErrandCommand() *cobra.Command {
 			if logLevel != "" {
 				s.dir.logLevel = logLevel
 			}
-			f, _, err := s.flow(c.Instance)
+			f, err := s.flow(c.Instance)
 			if err != nil {
 				return err
 			}

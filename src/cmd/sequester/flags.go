@@ -216,38 +216,38 @@ func (s *sequestration) bind(cmd *cobra.Command, full bool) {
 }
 
 // flow builds the director flow from the flags.
-func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, error) {
+func (s *sequestration) flow(instance string) (*director.Flow, error) {
 	logger, err := operatorLogger(s.dir.logLevel)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if s.deployment == "" {
-		return nil, nil, refused(fmt.Errorf("no deployment: -d DEPLOYMENT"))
+		return nil, refused(fmt.Errorf("no deployment: -d DEPLOYMENT"))
 	}
 	if _, _, err := director.SplitInstance(instance); err != nil {
-		return nil, nil, refused(err)
+		return nil, refused(err)
 	}
 	keep, err := s.keep.keep()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if s.resurrectionMode == "" {
 		s.resurrectionMode = record.ResurrectionScoped
 	}
 	if s.resurrectionMode != record.ResurrectionScoped && s.resurrectionMode != record.ResurrectionGlobal {
-		return nil, nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
+		return nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
 	}
 	agents, err := s.agent.dialer()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	bbs, err := s.bbs.checker(logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	conn, err := s.dir.connect(logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	requestedBy := s.requestedBy
 	if requestedBy == "" {
@@ -266,7 +266,7 @@ func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, err
 			CellTimeout: s.cellTimeout, PollInterval: s.pollInterval, ResurrectionMode: s.resurrectionMode,
 		},
 	}
-	return f, logger, nil
+	return f, nil
 }
 
 // adminFlags are what status, list and release share.
@@ -283,23 +283,23 @@ func (a *adminFlags) bind(cmd *cobra.Command) {
 	a.dir.bind(cmd)
 }
 
-func (a *adminFlags) admin(withAgents bool) (*director.Admin, lager.Logger, error) {
+func (a *adminFlags) admin(withAgents bool) (*director.Admin, error) {
 	logger, err := operatorLogger(a.dir.logLevel)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var agents director.AgentDialer
 	if withAgents && a.agent.ca != "" {
 		if agents, err = a.agent.dialer(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	conn, err := a.dir.connect(logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	return &director.Admin{
 		Dir: conn.Director, Raw: conn.Raw, Agents: agents, Logger: logger, AgentTimeout: 5 * time.Second,
 		Store: record.NewStore(conn.Director, a.dir.recordType, logger),
-	}, logger, nil
+	}, nil
 }

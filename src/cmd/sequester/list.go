@@ -17,7 +17,7 @@ func newListCommand() *cobra.Command {
 		Short: "List sequestrations with drift checks (reserved IP still there, old VM alive)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			adm, _, err := a.admin(true)
+			adm, err := a.admin(true)
 			if err != nil {
 				return err
 			}

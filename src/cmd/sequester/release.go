@@ -11,7 +11,7 @@ func newReleaseCommand() *cobra.Command {
 		Short: "Delete the sequestered VM, un-reserve its IP and close the record",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			adm, _, err := a.admin(false)
+			adm, err := a.admin(false)
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func newStatusCommand() *cobra.Command {
 		Short: "Show the record of a sequestration",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			adm, _, err := a.admin(false)
+			adm, err := a.admin(false)
 			if err != nil {
 				return err
 			}

@@ -53,9 +53,6 @@ func NewStore(api ConfigAPI, configType string, logger lager.Logger) *Store {
 	return &Store{api: api, typ: configType, logger: logger.Session("record-store"), Attempts: 5, now: time.Now, cache: map[string]cached{}}
 }
 
-// Type is the director config type the store writes.
-func (s *Store) Type() string { return s.typ }
-
 // Name is the config name of an instance's record. Deployment names and
 // instance ids carry no "/", so the name is unique and readable.
 func Name(deployment, instanceID string) string { return deployment + "." + instanceID }

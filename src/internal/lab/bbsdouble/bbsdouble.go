@@ -163,16 +163,6 @@ func (d *Double) AddActualLRP(lrp *models.ActualLRP) {
 	d.lrps = append(d.lrps, proto.Clone(lrp).(*models.ActualLRP))
 }
 
-// SetActualLRPs replaces all ActualLRPs.
-func (d *Double) SetActualLRPs(lrps []*models.ActualLRP) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.lrps = nil
-	for _, l := range lrps {
-		d.lrps = append(d.lrps, proto.Clone(l).(*models.ActualLRP))
-	}
-}
-
 // ActualLRPs returns copies of every ActualLRP.
 func (d *Double) ActualLRPs() []*models.ActualLRP {
 	d.mu.Lock()
