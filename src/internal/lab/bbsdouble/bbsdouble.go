@@ -2,8 +2,9 @@
 // the real protocol (protobuf over HTTP on the routes of
 // code.cloudfoundry.org/bbs, with mTLS when configured), so production code
 // talks to it with the real client (bbs.NewClient, NewClientWithConfig,
-// NewSecureSkipVerifyClient). The Diego BBS itself cannot be built from the
-// served modules (FIELD-NOTES §1).
+// NewSecureSkipVerifyClient). The Diego BBS itself cannot be built here: its
+// module has no go.mod and the Locket server it needs is not served by the
+// module proxy these machines use.
 //
 // Routes answered, with the filters the real BBS applies:
 //
