@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	boshuaa "github.com/cloudfoundry/bosh-cli/v7/uaa"
 	"gopkg.in/yaml.v3"
@@ -37,19 +39,28 @@ type Environment struct {
 type File struct {
 	Path         string        `yaml:"-"`
 	Environments []Environment `yaml:"environments"`
+
+	// mu serialises token updates: director calls run concurrently and
+	// each may refresh the token.
+	mu sync.Mutex
 }
 
 // DefaultPath is where the bosh CLI looks: $BOSH_CONFIG, else
-// ~/.bosh/config (bosh-cli: cmd/opts/opts.go, ConfigPathOpt).
+// ~/.bosh/config (bosh-cli: cmd/opts/opts.go, ConfigPathOpt), with a
+// leading ~ expanded as the bosh CLI does.
 func DefaultPath() string {
-	if p := os.Getenv("BOSH_CONFIG"); p != "" {
-		return p
+	p := os.Getenv("BOSH_CONFIG")
+	if p == "" {
+		p = "~/.bosh/config"
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		p = filepath.Join(home, rest)
 	}
-	return filepath.Join(home, ".bosh", "config")
+	return p
 }
 
 // Load reads the file at path. A missing file is an empty config, as for
@@ -126,6 +137,8 @@ func (f *File) Resolve(environment, caCert, client, clientSecret string) Target 
 // rotate refresh tokens, so the old one stops working). It makes File a
 // boshuaa.ConfigUpdater for boshuaa.NewAccessTokenSession.
 func (f *File) UpdateConfigWithToken(environment string, t boshuaa.AccessToken) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	i, ok := f.find(environment)
 	if !ok {
 		return fmt.Errorf("bosh CLI config %s: no environment %q to store the refreshed token in", f.Path, environment)
@@ -143,7 +156,8 @@ func (f *File) UpdateConfigWithToken(environment string, t boshuaa.AccessToken) 
 
 // Save writes the file back, readable only by its owner (it holds
 // credentials), replacing it atomically so a concurrent bosh CLI never
-// reads half of it.
+// reads half of it. UpdateConfigWithToken saves already; Save is part of
+// boshuaa.ConfigUpdater.
 func (f *File) Save() error {
 	b, err := yaml.Marshal(f)
 	if err != nil {

@@ -115,3 +115,21 @@ func TestARefreshedTokenIsSavedForTheNextRunOwnerOnly(t *testing.T) {
 		t.Fatal("a token for an environment the file lacks was saved")
 	}
 }
+
+func TestDefaultPathIsTheBoshCLIs(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	cases := []struct{ boshConfig, want string }{
+		{"", filepath.Join(home, ".bosh", "config")},
+		{"/etc/bosh/config", "/etc/bosh/config"},
+		{"~/ops/bosh-config", filepath.Join(home, "ops", "bosh-config")},
+	}
+	for _, tc := range cases {
+		t.Run("BOSH_CONFIG="+tc.boshConfig, func(t *testing.T) {
+			t.Setenv("BOSH_CONFIG", tc.boshConfig)
+			if got := boshconfig.DefaultPath(); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
