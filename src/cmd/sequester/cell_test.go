@@ -92,6 +92,8 @@ func newCLILab(t *testing.T) *cliLab {
 		"BOSH_ENVIRONMENT": sim.URL(), "BOSH_CLIENT": client2, "BOSH_CLIENT_SECRET": secret, "BOSH_CA_CERT": caPath,
 		"SEQUESTER_AGENT_CA": caFile, "SEQUESTER_AGENT_CERT": client.CertFile, "SEQUESTER_AGENT_KEY": client.KeyFile,
 		"BOSH_DEPLOYMENT": "",
+		// Not the bosh CLI config of whoever runs the tests.
+		"BOSH_CONFIG": filepath.Join(l.dir, "bosh-config"),
 	} {
 		t.Setenv(k, v)
 	}
