@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
 	"github.com/spf13/cobra"
@@ -29,9 +27,10 @@ It logs lager JSON to stdout.`,
 			if err := config.Load(file, &cfg); err != nil {
 				return refused(err)
 			}
-			logger, err := agentLogger(cfg.LogLevel)
+			// lager JSON on stdout: monit's job log.
+			logger, err := newLogger("sequester-agent", cfg.LogLevel, os.Stdout, lager.NewWriterSink)
 			if err != nil {
-				return refused(err)
+				return err
 			}
 			ctx, stop := signalContext()
 			defer stop()
@@ -41,18 +40,4 @@ It logs lager JSON to stdout.`,
 	cmd.Flags().StringVar(&file, "config", "", "the agent's rendered agent.json")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
-}
-
-func agentLogger(level string) (lager.Logger, error) {
-	min := lager.INFO
-	if level != "" {
-		l, err := lager.LogLevelFromString(strings.ToLower(level))
-		if err != nil {
-			return nil, fmt.Errorf("log_level: %w", err)
-		}
-		min = l
-	}
-	logger := lager.NewLogger("sequester-agent")
-	logger.RegisterSink(lager.NewWriterSink(os.Stdout, min))
-	return logger, nil
 }

@@ -2,121 +2,14 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"time"
 
-	"code.cloudfoundry.org/lager/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
 func init() {
 	register(newCellCommand)
-}
-
-// sequestration holds the flags plan and cell share.
-type sequestration struct {
-	deployment string
-	dir        directorFlags
-	agent      agentFlags
-	keep       keepFlags
-	bbs        bbsFlags
-	json       bool
-
-	reason, caseID, requestedBy string
-	maxSequestered              int
-	freeze, blockEgress         bool
-	allowWithoutSSH             bool
-	ignoreCapacity              bool
-	nonInteractive              bool
-	resurrectionWait            time.Duration
-	unresponsiveTimeout         time.Duration
-	cellTimeout                 time.Duration
-	pollInterval                time.Duration
-	resurrectionMode            string
-}
-
-func (s *sequestration) bind(cmd *cobra.Command, full bool) {
-	fl := cmd.Flags()
-	fl.StringVarP(&s.deployment, "deployment", "d", os.Getenv("BOSH_DEPLOYMENT"), "deployment of the cell")
-	fl.BoolVar(&s.json, "json", false, "print one JSON document")
-	s.dir.bind(cmd)
-	s.agent.bind(cmd)
-	s.keep.bind(cmd)
-	s.bbs.bind(cmd)
-	fl.IntVar(&s.maxSequestered, "max-sequestered", 2, "refuse when this many cells are already sequestered (0: no limit)")
-	fl.BoolVar(&s.freeze, "freeze", false, "freeze kept containers")
-	fl.BoolVar(&s.blockEgress, "block-egress", false, "block kept containers' egress")
-	fl.BoolVar(&s.allowWithoutSSH, "allow-without-ssh", false, "go on when investigator SSH is not ready")
-	fl.BoolVar(&s.ignoreCapacity, "ignore-capacity", false, "go on when BBS says the other cells cannot take this cell's app instances")
-	if !full {
-		return
-	}
-	fl.StringVar(&s.reason, "reason", "", "why the cell is sequestered (recorded)")
-	fl.StringVar(&s.caseID, "case", "", "case or incident id (recorded)")
-	fl.StringVar(&s.requestedBy, "requested-by", os.Getenv("USER"), "who asks (recorded)")
-	fl.BoolVarP(&s.nonInteractive, "non-interactive", "n", false, "do not ask for confirmation")
-	fl.DurationVar(&s.resurrectionWait, "resurrection-wait", 65*time.Second, "wait for the health monitor to re-read resurrection rules")
-	fl.DurationVar(&s.unresponsiveTimeout, "unresponsive-timeout", 5*time.Minute, "wait for the director to see the BOSH agent unresponsive")
-	fl.DurationVar(&s.cellTimeout, "cell-timeout", 15*time.Minute, "bound on the cell-side sequence")
-	fl.DurationVar(&s.pollInterval, "poll-interval", 5*time.Second, "how often to poll the agent and the director")
-	fl.StringVar(&s.resurrectionMode, "resurrection-mode", "scoped", "scoped (a resurrection config for the instance group, global as fallback) or global")
-}
-
-// flow builds the director flow from the flags.
-func (s *sequestration) flow(instance string) (*director.Flow, lager.Logger, error) {
-	logger, err := newLogger(s.dir.logLevel)
-	if err != nil {
-		return nil, nil, err
-	}
-	if s.deployment == "" {
-		return nil, nil, refused(fmt.Errorf("no deployment: -d DEPLOYMENT"))
-	}
-	if _, _, err := director.SplitInstance(instance); err != nil {
-		return nil, nil, refused(err)
-	}
-	keep, err := s.keep.keep()
-	if err != nil {
-		return nil, nil, err
-	}
-	if s.resurrectionMode == "" {
-		s.resurrectionMode = record.ResurrectionScoped
-	}
-	if s.resurrectionMode != record.ResurrectionScoped && s.resurrectionMode != record.ResurrectionGlobal {
-		return nil, nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
-	}
-	agents, err := s.agent.dialer()
-	if err != nil {
-		return nil, nil, err
-	}
-	bbs, err := s.bbs.checker(logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	conn, err := s.dir.connect(logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	requestedBy := s.requestedBy
-	if requestedBy == "" {
-		// Without a login name the director client is who acted.
-		requestedBy = "director client " + s.dir.client
-	}
-	f := &director.Flow{
-		Dir: conn.Director, Raw: conn.Raw, Agents: agents, BBS: bbs, Logger: logger, Tasks: conn.Tasks,
-		Store: record.NewStore(conn.Director, s.dir.recordType, logger),
-		Opts: director.Options{
-			Deployment: s.deployment, Instance: instance, Keep: keep,
-			Freeze: s.freeze, BlockEgress: s.blockEgress, AllowWithoutSSH: s.allowWithoutSSH, IgnoreCapacity: s.ignoreCapacity,
-			Reason: s.reason, CaseID: s.caseID, RequestedBy: requestedBy,
-			MaxSequestered: s.maxSequestered, RecordType: s.dir.recordType,
-			ResurrectionWait: s.resurrectionWait, UnresponsiveTimeout: s.unresponsiveTimeout,
-			CellTimeout: s.cellTimeout, PollInterval: s.pollInterval, ResurrectionMode: s.resurrectionMode,
-		},
-	}
-	return f, logger, nil
 }
 
 func newCellCommand() *cobra.Command {
@@ -132,7 +25,7 @@ new VM on a new IP, restores resurrection and verifies. Re-running after a
 failure resumes where it stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, _, err := s.flow(args[0])
+			f, err := s.flow(args[0])
 			if err != nil {
 				return err
 			}

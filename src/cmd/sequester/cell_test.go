@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
 const cliCloudConfig = `azs: [{name: z1}]
@@ -91,6 +92,8 @@ func newCLILab(t *testing.T) *cliLab {
 		"BOSH_ENVIRONMENT": sim.URL(), "BOSH_CLIENT": client2, "BOSH_CLIENT_SECRET": secret, "BOSH_CA_CERT": caPath,
 		"SEQUESTER_AGENT_CA": caFile, "SEQUESTER_AGENT_CERT": client.CertFile, "SEQUESTER_AGENT_KEY": client.KeyFile,
 		"BOSH_DEPLOYMENT": "",
+		// Not the bosh CLI config of whoever runs the tests.
+		"BOSH_CONFIG": filepath.Join(l.dir, "bosh-config"),
 	} {
 		t.Setenv(k, v)
 	}
@@ -133,7 +136,7 @@ func TestCellSequestersAndStatusListReleaseFollowTheRecord(t *testing.T) {
 			t.Errorf("JSON report lacks %q", k)
 		}
 	}
-	if rep["state"] != "complete" || rep["old_ip"] != oldIP || rep["new_ip"] == oldIP || rep["instance"] != inst {
+	if rep["state"] != "complete" || rep["old_ip"] != oldIP || rep["new_ip"] == oldIP || rep["instance"] != inst || rep["version"] != version.Version {
 		t.Fatalf("report: %v", rep)
 	}
 	steps, _ := rep["steps"].([]any)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +33,7 @@ func newErrandCommand() *cobra.Command {
 			if logLevel != "" {
 				s.dir.logLevel = logLevel
 			}
-			f, _, err := s.flow(c.Instance)
+			f, err := s.flow(c.Instance)
 			if err != nil {
 				return err
 			}
@@ -63,7 +64,7 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 			caCert: ca, recordType: c.RecordConfigType, logLevel: c.LogLevel},
 		agent: agentFlags{ca: c.Agent.TLS.CAFile, cert: c.Agent.TLS.CertFile, key: c.Agent.TLS.KeyFile,
 			serverName: c.Agent.ServerName, port: c.Agent.Port},
-		keep: keepFlags{handles: c.Keep.Handles, apps: c.Keep.AppGUIDs, suspects: c.Keep.Suspects, none: c.Keep.None},
+		keep: keepFlags{handles: c.Keep.Handles, apps: c.Keep.AppGUIDs, pids: c.Keep.Pids, suspects: c.Keep.Suspects, none: c.Keep.None},
 		bbs:  bbsFlags{url: c.BBS.URL, ca: c.BBS.CAFile, cert: c.BBS.CertFile, key: c.BBS.KeyFile},
 
 		reason: c.Reason, caseID: c.CaseID, requestedBy: c.RequestedBy,
@@ -86,3 +87,6 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 	}
 	return s, nil
 }
+
+// durationSeconds reads a seconds value of the errand config.
+func durationSeconds(n int) time.Duration { return time.Duration(n) * time.Second }

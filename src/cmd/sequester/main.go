@@ -1,38 +1,22 @@
 // Command sequester takes a misbehaving Diego cell out of the platform while
 // keeping it alive for investigation. This package only wires flags to the
-// library code under internal/.
+// library code under internal/: one file per command, the flag sets they
+// share in flags.go, exit codes in exit.go.
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
-// Exit codes of the contract in DESIGN.md.
-const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitRefused = 2
-)
-
 // subcommands is filled by each command's file, so commands live apart.
 var subcommands []func() *cobra.Command
 
 func register(f func() *cobra.Command) { subcommands = append(subcommands, f) }
-
-// refusal marks an error as "refused, nothing changed" (exit 2).
-type refusal struct{ err error }
-
-func (r refusal) Error() string { return r.err.Error() }
-func (r refusal) Unwrap() error { return r.err }
-
-func refused(err error) error { return refusal{err} }
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
@@ -48,14 +32,6 @@ Exit codes: 0 done, 1 failed (state is safe and the record says where),
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), version.Version)
-		},
-	})
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return refused(err) })
 	for _, f := range subcommands {
 		root.AddCommand(f())
@@ -71,6 +47,7 @@ func run(args []string) int {
 	return execute(newRootCommand(), args)
 }
 
+// execute runs the command line and maps its error to an exit code.
 func execute(root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	err := root.Execute()
@@ -78,20 +55,5 @@ func execute(root *cobra.Command, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
-	var r refusal
-	if errors.As(err, &r) || isUsageError(err) {
-		return exitRefused
-	}
-	return exitFailed
-}
-
-// isUsageError: cobra reports an unknown command or bad arguments as plain
-// errors; they are bad input all the same.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") ||
-		strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires ") ||
-		strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "required flag")
+	return exitCode(err)
 }

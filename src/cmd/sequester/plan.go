@@ -11,7 +11,7 @@ func newPlanCommand() *cobra.Command {
 		Short: "Run the preflight checks and print what `cell` would do; changes nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, _, err := s.flow(args[0])
+			f, err := s.flow(args[0])
 			if err != nil {
 				return err
 			}

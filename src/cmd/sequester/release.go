@@ -1,8 +1,8 @@
 package main
 
-import (
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
+
+func init() { register(newReleaseCommand) }
 
 func newReleaseCommand() *cobra.Command {
 	a := &adminFlags{}
@@ -11,7 +11,7 @@ func newReleaseCommand() *cobra.Command {
 		Short: "Delete the sequestered VM, un-reserve its IP and close the record",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			adm, _, err := a.admin(false)
+			adm, err := a.admin(false)
 			if err != nil {
 				return err
 			}

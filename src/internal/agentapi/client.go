@@ -56,6 +56,12 @@ func ClientTLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 	return cfg, nil
 }
 
+// DefaultServerName is the name a client checks in an agent's certificate
+// unless told otherwise: the one the shipped manifests put in every agent's
+// certificate, and sequester-cell's agent.server_name default. A name, not
+// each cell's IP, lets one certificate serve every cell.
+const DefaultServerName = "sequester-agent.internal"
+
 // APIError is a non-2xx answer from the agent.
 type APIError struct {
 	StatusCode int

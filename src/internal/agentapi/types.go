@@ -171,6 +171,8 @@ type Status struct {
 	Durations     map[string]DurationStats `json:"durations,omitempty"`
 	Error         string                   `json:"error,omitempty"`
 	UpdatedAt     time.Time                `json:"updated_at"`
+	// Version is the answering agent's build: the release version.
+	Version string `json:"version,omitempty"`
 }
 
 // ErrorResponse is the body of every non-2xx answer.

@@ -264,15 +264,6 @@ func ReservedEntries(content []byte, network, ip string) ([]string, error) {
 	return out, nil
 }
 
-// DefinesNetwork reports whether content defines network.
-func DefinesNetwork(content []byte, network string) (bool, error) {
-	doc, err := parse(content)
-	if err != nil {
-		return false, err
-	}
-	return findNetwork(doc, network) != nil, nil
-}
-
 func sameSingle(text string, addr netip.Addr) bool {
 	e, err := parseEntry(text)
 	return err == nil && e.single && e.first == addr

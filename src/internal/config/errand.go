@@ -51,6 +51,7 @@ type Director struct {
 type Keep struct {
 	Handles  []string `json:"handles"`
 	AppGUIDs []string `json:"app_guids"`
+	Pids     []int    `json:"pids"`
 	Suspects bool     `json:"suspects"`
 	None     bool     `json:"none"`
 }

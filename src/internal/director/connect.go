@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -22,13 +23,37 @@ import (
 
 // ConnectOptions is how to reach and authenticate to a director, the same
 // inputs as the bosh CLI (BOSH_ENVIRONMENT, BOSH_CA_CERT, BOSH_CLIENT,
-// BOSH_CLIENT_SECRET).
+// BOSH_CLIENT_SECRET, or what `bosh log-in` stored).
 type ConnectOptions struct {
 	URL          string
 	CACert       string // PEM
 	Client       string
 	ClientSecret string
+
+	// RefreshToken is a UAA user's from `bosh log-in`, used when there is
+	// no Client: exchanged for access tokens as the bosh CLI does, each
+	// new token handed to Tokens (nil: kept in memory only).
+	RefreshToken string
+	Tokens       boshuaa.ConfigUpdater
 }
+
+// who names the credentials for messages, never their secrets.
+func (o ConnectOptions) who() string {
+	if o.Client == "" && o.RefreshToken != "" {
+		return "the user logged in with bosh log-in"
+	}
+	return fmt.Sprintf("client %q", o.Client)
+}
+
+// bosh-cli's own UAA client, which refreshes a user's token
+// (bosh-cli: cmd/session.go, SessionImpl.UAA).
+const boshCLIUAAClient = "bosh_cli"
+
+// memoryTokens keeps a refreshed token nowhere: the session holds it.
+type memoryTokens struct{}
+
+func (memoryTokens) UpdateConfigWithToken(string, boshuaa.AccessToken) error { return nil }
+func (memoryTokens) Save() error                                             { return nil }
 
 // Connection is an authenticated director: bosh-cli's client for everything
 // it has a method for, and Raw for the few endpoints it lacks.
@@ -71,11 +96,28 @@ func Connect(opts ConnectOptions, logger lager.Logger) (*Connection, error) {
 			return nil, fmt.Errorf("UAA URL %q from director info: %w", uaaURL, err)
 		}
 		ucfg.Client, ucfg.ClientSecret, ucfg.CACert = opts.Client, opts.ClientSecret, opts.CACert
+		if ucfg.Client == "" {
+			ucfg.Client = boshCLIUAAClient
+		}
 		u, err := boshuaa.NewFactory(blog).New(ucfg)
 		if err != nil {
 			return nil, fmt.Errorf("UAA client: %w", err)
 		}
-		cfg.TokenFunc = boshuaa.NewClientTokenSession(u).TokenFunc
+		switch {
+		case opts.Client != "":
+			cfg.TokenFunc = boshuaa.NewClientTokenSession(u).TokenFunc
+		case opts.RefreshToken != "":
+			store := opts.Tokens
+			if store == nil {
+				store = memoryTokens{}
+			}
+			// No access token: the session refreshes at once. The stored
+			// one may have expired, and the director's /info ignores an
+			// expired token instead of answering 401, so the check below
+			// would take the user for logged out.
+			token := boshuaa.NewRefreshableAccessToken("", "", opts.RefreshToken)
+			cfg.TokenFunc = boshuaa.NewAccessTokenSession(u, token, store, opts.URL).TokenFunc
+		}
 	default:
 		cfg.Client, cfg.ClientSecret = opts.Client, opts.ClientSecret
 	}
@@ -88,13 +130,13 @@ func Connect(opts ConnectOptions, logger lager.Logger) (*Connection, error) {
 		return nil, fmt.Errorf("director %s: %w", opts.URL, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("director %s: not authenticated as client %q (auth type %s)", opts.URL, opts.Client, authType)
+		return nil, fmt.Errorf("director %s: not authenticated as %s (auth type %s); log in again with bosh log-in or set BOSH_CLIENT and BOSH_CLIENT_SECRET", opts.URL, opts.who(), authType)
 	}
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("connected", lager.Data{"director": info.Name, "version": info.Version, "auth_type": authType, "client": opts.Client})
+	logger.Info("connected", lager.Data{"director": info.Name, "version": info.Version, "auth_type": authType, "as": opts.who()})
 	return &Connection{Director: d, Raw: raw, Tasks: reporter, AuthType: authType}, nil
 }
 
@@ -119,20 +161,29 @@ func newRawClient(cfg boshdir.FactoryConfig) (*RawClient, error) {
 
 // JSON sends body (if any) as JSON and decodes a 2xx answer into out.
 func (c *RawClient) JSON(method, path string, body, out any) error {
+	if body == nil {
+		return c.do(method, path, "", nil, out)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return c.do(method, path, "application/json", b, out)
+}
+
+// do sends body (if any) as contentType and decodes a 2xx JSON answer into
+// out.
+func (c *RawClient) do(method, path, contentType string, body []byte, out any) error {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
@@ -166,6 +217,30 @@ func (c *RawClient) GlobalResurrectionPaused() (bool, error) {
 		return false, fmt.Errorf("GET /resurrection: answer without a resurrection field")
 	}
 	return !*body.Enabled, nil
+}
+
+// DeploymentDiff asks the director for the diff of deployment against
+// manifest under the latest configs (POST /deployments/:name/diff, the
+// request bosh-cli's Deployment.Diff makes) and reads the whole answer:
+// a diff the director could not compute comes back as 200 with no lines
+// and an "error" (bosh: src/bosh-director/lib/bosh/director/api/
+// controllers/deployments_controller.rb, post '/:deployment/diff'), which bosh-cli's result drops, so it would read as "no
+// pending changes". That answer, or one without the context of config ids
+// a real diff carries, is an error: a diff nobody can check is refused.
+func (c *RawClient) DeploymentDiff(deployment string, manifest []byte) (boshdir.DeploymentDiff, error) {
+	var answer struct {
+		Context map[string]any `json:"context"`
+		Diff    [][]any        `json:"diff"`
+		Error   string         `json:"error"`
+	}
+	path := "/deployments/" + url.PathEscape(deployment) + "/diff?redact=false"
+	if err := c.do(http.MethodPost, path, "text/yaml", manifest, &answer); err != nil {
+		return boshdir.DeploymentDiff{}, err
+	}
+	if answer.Error != "" || len(answer.Context) == 0 {
+		return boshdir.DeploymentDiff{}, errDiffNotComputed(deployment, answer.Error)
+	}
+	return boshdir.NewDeploymentDiff(answer.Diff, answer.Context), nil
 }
 
 // TaskResult is a finished director task.

@@ -2,26 +2,27 @@ package director
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 )
 
-// diffComputed tells a diff the director computed from one it could not:
-// the director answers the latter with 200, an empty diff and an "error"
-// that bosh-cli drops, so it reads as "no pending changes". Only the
-// missing context (the config ids a deploy is pinned to, which bosh-cli
-// keeps unexported) gives it away.
-func diffComputed(d boshdir.DeploymentDiff) bool {
-	c := reflect.ValueOf(d).FieldByName("context")
-	return c.IsValid() && c.Kind() == reflect.Map && c.Len() > 0
+// errDiffNotComputed is the operator's message for a diff the director
+// could not compute (RawClient.DeploymentDiff); why is the director's own
+// error, when it gave one.
+func errDiffNotComputed(deployment, why string) error {
+	if why != "" {
+		why = ": " + firstLine(why)
+	}
+	return fmt.Errorf("the director could not compute the diff of deployment %q%s; run `bosh -d %s deploy --dry-run` with its manifest to see why, and fix that first",
+		deployment, why, deployment)
 }
 
-// errDiffNotComputed is the operator's message for !diffComputed.
-func errDiffNotComputed(deployment string) error {
-	return fmt.Errorf("the director could not compute the diff of deployment %q (it answers an empty diff without the configs to pin); run `bosh -d %s deploy --dry-run` with its manifest to see why, and fix that first",
-		deployment, deployment)
+// firstLine drops what follows the first line (the director appends a
+// backtrace to its diff error).
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 // diffChange is one added or removed line of a deployment diff.

@@ -545,7 +545,7 @@ func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
 }
 
 // oldDirector has no GET /resurrection, as directors before it was added.
-type oldDirector struct{}
+type oldDirector struct{ *director.RawClient }
 
 func (oldDirector) GlobalResurrectionPaused() (bool, error) {
 	return false, errors.New("GET /resurrection: director answered 404: Endpoint '/resurrection' not found.")
@@ -555,7 +555,7 @@ func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
 	tgt := l.target()
 	f := l.flow("diego-cell/"+tgt.ID, keepSuspects())
-	f.Raw = oldDirector{}
+	f.Raw = oldDirector{l.conn.Raw}
 	rep, err := f.Run(withDeadline(t))
 	if err != nil || !rep.Resurrection.GlobalUnknown || rep.Resurrection.Mode != record.ResurrectionScoped {
 		t.Fatalf("run: %v %+v", err, rep)
@@ -569,7 +569,7 @@ func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
 	l2 := newLab(t, 30*time.Millisecond)
 	l2.opts.ResurrectionMode = record.ResurrectionGlobal
 	f = l2.flow("diego-cell/"+l2.target().ID, keepSuspects())
-	f.Raw = oldDirector{}
+	f.Raw = oldDirector{l2.conn.Raw}
 	if _, err := f.Run(withDeadline(t)); !director.IsRefusal(err) || !strings.Contains(err.Error(), "read global resurrection") {
 		t.Fatalf("global mode without the prior value: %v", err)
 	}

@@ -41,15 +41,19 @@ const (
 	BoshAgentUnknown = "unknown"
 )
 
-// ResurrectionAPI reads and sets the director's global resurrection switch.
-type ResurrectionAPI interface {
+// RawAPI is what the flow asks the director that bosh-cli's client cannot
+// tell it: whether resurrection is paused globally (bosh-cli can only set
+// it), and a deployment diff with the director's error when it could not
+// compute one.
+type RawAPI interface {
 	GlobalResurrectionPaused() (bool, error)
+	DeploymentDiff(deployment string, manifest []byte) (boshdir.DeploymentDiff, error)
 }
 
 // Flow is one sequestration against one director.
 type Flow struct {
 	Dir    boshdir.Director
-	Raw    ResurrectionAPI
+	Raw    RawAPI
 	Store  *record.Store
 	Agents AgentDialer
 	// BBS, when set, verifies from Diego's side.

@@ -162,17 +162,6 @@ func TestHostOfReadsRepAddresses(t *testing.T) {
 	}
 }
 
-func TestDiffComputedNeedsTheContextTheDirectorSendsWithARealDiff(t *testing.T) {
-	// The director's answer to a diff it could not compute, as bosh-cli
-	// keeps it: no lines and no context.
-	if diffComputed(boshdir.NewDeploymentDiff(nil, nil)) {
-		t.Fatal("an answer without context counts as a computed diff")
-	}
-	if !diffComputed(boshdir.NewDeploymentDiff(nil, map[string]interface{}{"cloud_config_ids": []interface{}{1}})) {
-		t.Fatal("an empty diff with its context does not count as computed")
-	}
-}
-
 func TestUnreservedSequesteredNamesOnlyLiveVMsWhoseIPTheConfigCanHandOut(t *testing.T) {
 	content := []byte("networks:\n- name: cells\n  type: manual\n  subnets:\n  - range: 10.0.16.0/24\n    gateway: 10.0.16.1\n    reserved: [10.0.16.2 - 10.0.16.9, 10.0.16.20]\n")
 	rec := func(id, ip, network, state string, reserved bool) record.Record {

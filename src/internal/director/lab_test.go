@@ -825,9 +825,9 @@ func TestTheRedeployIsPinnedToTheConfigsItsDiffChecked(t *testing.T) {
 	l.checkInvariants(tgt.ID)
 }
 
-// A diff the director cannot compute comes back through bosh-cli as an
-// empty diff without configs to pin: it proves nothing about pending
-// changes, so neither preflight nor the redeploy takes it as "empty".
+// A diff the director cannot compute comes back as 200 with no lines, an
+// error and no configs to pin: it proves nothing about pending changes, so
+// neither preflight nor the redeploy takes it as "empty".
 func TestADiffTheDirectorCouldNotComputeIsNotAnEmptyDiff(t *testing.T) {
 	const broken = "networks:\n- name: other\n  type: manual\n  subnets:\n  - range: not-a-cidr\n"
 	for _, when := range []string{"before preflight", "after the agent stop"} {

@@ -1,5 +1,5 @@
-// Package director drives the BOSH director side of a sequestration, in the
-// order of DESIGN.md's flow: preflight, record, reserve the old IP, pause
+// Package director drives the BOSH director side of a sequestration, in this
+// order: preflight, record, reserve the old IP, pause
 // resurrection, the cell side through the agent, wait for the unresponsive
 // agent, delete this VM's reference, redeploy, restore resurrection, verify,
 // report. Every step checks whether it is already done, so a re-run after

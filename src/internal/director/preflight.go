@@ -154,12 +154,9 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		return refuse("manifest", fmt.Errorf("manifest of %q: %w", d, err))
 	}
 	if !t.resumeOnly {
-		diff, err := t.dep.Diff([]byte(t.manifest), false)
+		diff, err := f.Raw.DeploymentDiff(d, []byte(t.manifest))
 		if err != nil {
 			return refuse("diff", fmt.Errorf("diff of %q: %w", d, err))
-		}
-		if !diffComputed(diff) {
-			return refuse("diff", errDiffNotComputed(d))
 		}
 		if err := f.pendingChangesRefusal(d, diff); err != nil {
 			return refuse("diff", err)

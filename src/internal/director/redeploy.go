@@ -17,8 +17,10 @@ import (
 // cloud configs (POST /deployments): only that re-plans IP reservations and
 // gives the VM-less instance a new VM on a new IP. bosh-cli's Recreate and
 // Start send an empty-bodied state change that plans with the configs
-// pinned at the last deploy and hand back the old IP (FIELD-NOTES §2), so
-// they are never used here.
+// pinned at the last deploy and hand back the old IP (bosh:
+// api/controllers/deployments_controller.rb, put '/:deployment/jobs/...'
+// with an empty manifest; bosh-cli: director/deployment.go changeJobState),
+// so they are never used here.
 func (f *Flow) redeploy(ctx context.Context, logger lager.Logger) error {
 	in, err := f.targetInstance()
 	if err != nil {
@@ -107,12 +109,9 @@ func (f *Flow) diffWithReservation(ctx context.Context, logger lager.Logger, man
 			}
 			continue
 		}
-		diff, err := f.t.dep.Diff([]byte(manifest), false)
+		diff, err := f.Raw.DeploymentDiff(f.rec.Deployment, []byte(manifest))
 		if err != nil {
 			return boshdir.Config{}, boshdir.DeploymentDiff{}, fmt.Errorf("diff: %w", err)
-		}
-		if !diffComputed(diff) {
-			return boshdir.Config{}, boshdir.DeploymentDiff{}, errDiffNotComputed(f.rec.Deployment)
 		}
 		after, err := f.Dir.LatestConfig("cloud", name)
 		if err != nil {

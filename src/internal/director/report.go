@@ -8,11 +8,15 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
 // Report is the --json document of `sequester cell` and the errand.
 type Report struct {
-	State      string       `json:"state"`
+	State string `json:"state"`
+	// Version is the sequester build that wrote the report (the release
+	// version).
+	Version    string       `json:"version"`
 	RecordID   string       `json:"record_id"`
 	Deployment string       `json:"deployment"`
 	Instance   string       `json:"instance"`
@@ -71,7 +75,7 @@ type ReportStep struct {
 // NewReport renders a record as the report.
 func NewReport(r *record.Record) *Report {
 	rep := &Report{
-		State: r.State, RecordID: r.ID, Deployment: r.Deployment, Instance: r.Instance(),
+		State: r.State, Version: version.Version, RecordID: r.ID, Deployment: r.Deployment, Instance: r.Instance(),
 		OldIP: r.OldIP, VMCID: r.VMCID, AZ: r.AZ, NewIP: r.NewIP, NewVMCID: r.NewVMCID,
 		Kept: nonNil(r.Kept), Pruned: nonNil(r.Pruned), SSH: r.SSH,
 		Evidence:    ReportEvidence{Cell: r.Evidence, Checks: r.Verification},
@@ -118,7 +122,7 @@ func nonNil(s []string) []string {
 
 // WriteText prints the report for people (bosh run-errand output).
 func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "Sequestration %s of %s in deployment %s: %s\n", r.RecordID, r.Instance, r.Deployment, strings.ToUpper(r.State))
+	fmt.Fprintf(w, "Sequestration %s of %s in deployment %s: %s (sequester %s)\n", r.RecordID, r.Instance, r.Deployment, strings.ToUpper(r.State), r.Version)
 	if r.RequestedBy != "" || r.Reason != "" || r.CaseID != "" {
 		fmt.Fprintf(w, "  requested by %q, reason %q, case %q\n", r.RequestedBy, r.Reason, r.CaseID)
 	}

@@ -53,7 +53,8 @@ func NewStore(api ConfigAPI, configType string, logger lager.Logger) *Store {
 	return &Store{api: api, typ: configType, logger: logger.Session("record-store"), Attempts: 5, now: time.Now, cache: map[string]cached{}}
 }
 
-// Type is the director config type the store writes.
+// Type is the config type the records are stored under; the run lock
+// lives under the same type with "-lock" appended.
 func (s *Store) Type() string { return s.typ }
 
 // Name is the config name of an instance's record. Deployment names and

@@ -3,9 +3,9 @@ package releasetests
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/boshcli"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/jobrender"
 )
 
@@ -18,23 +18,8 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// boshCLI finds the pinned bosh CLI scripts/install-bosh-cli builds. CI
-// always has it (scripts/test builds it first), so there a missing CLI fails
-// instead of skipping.
-func boshCLI(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("BOSH_BIN"); p != "" {
-		return p
-	}
-	p := filepath.Join(repoRoot(t), ".cache", "bin", "bosh")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("bosh CLI missing at %s: scripts/install-bosh-cli builds it", p)
-		}
-		t.Skipf("bosh CLI missing at %s: run scripts/install-bosh-cli", p)
-	}
-	return p
-}
+// boshCLI is the pinned bosh CLI (CI always has it: scripts/test builds it first).
+func boshCLI(t *testing.T) string { return boshcli.Binary(t) }
 
 func requireCommand(t *testing.T, name string) {
 	t.Helper()

@@ -228,7 +228,7 @@ func TestErrandRendersWithDefaults(t *testing.T) {
 	want := config.Errand{
 		Director:   config.Director{URL: "https://10.0.0.6:25555", CACertFile: certs + "director_ca.pem", Client: "sequester", ClientSecret: "s3cret"},
 		Deployment: "cf", Instance: "diego-cell/" + cellID,
-		Keep:           config.Keep{Handles: []string{}, AppGUIDs: []string{}},
+		Keep:           config.Keep{Handles: []string{}, AppGUIDs: []string{}, Pids: []int{}},
 		MaxSequestered: 2, RecordConfigType: "sequestration",
 		Agent: config.ErrandAgent{Port: 8899, ServerName: "sequester-agent.internal", TLS: config.TLS{
 			CAFile: certs + "agent_ca.pem", CertFile: certs + "agent_client.crt", KeyFile: certs + "agent_client.key"}},
@@ -245,7 +245,8 @@ func TestErrandRendersWithDefaults(t *testing.T) {
 
 func TestErrandCarriesCustomProperties(t *testing.T) {
 	props := errandProps()
-	props["keep"] = map[string]any{"handles": []string{"h-1", "h-2"}, "app_guids": []string{"app-1"}, "suspects": true}
+	// A pid from a -v variable arrives as a string.
+	props["keep"] = map[string]any{"handles": []string{"h-1", "h-2"}, "app_guids": []string{"app-1"}, "pids": []any{4242, "77"}, "suspects": true}
 	props["reason"] = "processes stuck in D state"
 	props["case_id"] = "INC-1234"
 	props["max_sequestered"] = 1
@@ -258,7 +259,7 @@ func TestErrandCarriesCustomProperties(t *testing.T) {
 	if err := json.Unmarshal([]byte(out["config/errand.json"]), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(cfg.Keep, config.Keep{Handles: []string{"h-1", "h-2"}, AppGUIDs: []string{"app-1"}, Suspects: true}) {
+	if !reflect.DeepEqual(cfg.Keep, config.Keep{Handles: []string{"h-1", "h-2"}, AppGUIDs: []string{"app-1"}, Pids: []int{4242, 77}, Suspects: true}) {
 		t.Errorf("keep = %+v", cfg.Keep)
 	}
 	if cfg.Reason != "processes stuck in D state" || cfg.CaseID != "INC-1234" || cfg.MaxSequestered != 1 || !cfg.Freeze || cfg.ResurrectionMode != "global" || !cfg.IgnoreCapacity {
@@ -285,6 +286,15 @@ func TestErrandRefusesBadProperties(t *testing.T) {
 		{"keep none with handles", func(p map[string]any) {
 			p["keep"] = map[string]any{"none": true, "handles": []string{"h-1"}}
 		}, "keep.none contradicts"},
+		{"keep none with a pid", func(p map[string]any) {
+			p["keep"] = map[string]any{"none": true, "pids": []int{4242}}
+		}, "keep.none contradicts"},
+		{"a pid that is not a process id", func(p map[string]any) {
+			p["keep"] = map[string]any{"pids": []any{"0"}}
+		}, `keep.pids holds "0", not a process id`},
+		{"a negative pid", func(p map[string]any) {
+			p["keep"] = map[string]any{"pids": []any{-3}}
+		}, "keep.pids holds -3, not a process id"},
 		{"unknown resurrection mode", func(p map[string]any) { p["resurrection_mode"] = "per-instance" }, "resurrection_mode must be scoped or global"},
 		{"unknown log level", func(p map[string]any) { p["log_level"] = "trace" }, "log_level must be debug, info, error or fatal"},
 		{"bbs url without certificates", func(p map[string]any) { p["bbs"] = map[string]any{"url": "https://bbs:8889"} }, "bbs.url is set"},

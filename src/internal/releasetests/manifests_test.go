@@ -3,10 +3,13 @@ package releasetests
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 )
 
 // Every manifest interpolates with every ops file that applies to it, with
@@ -31,6 +34,7 @@ reason: processes stuck in D state
 case_id: INC-1234
 keep_handle: 2f3c1d2e-aaaa-4bbb-8ccc-123456789abc
 keep_app_guid: 9d8c7b6a-1111-4222-8333-444455556666
+keep_pid: 4242
 bbs_url: https://bbs.service.cf.internal:8889
 bbs_ca_cert: CA
 bbs_client_cert: CERT
@@ -60,6 +64,7 @@ investigator_source_cidrs: [10.0.0.5/32]
 		{"errand with UAA client", "sequester.yml", ops("use-uaa-client.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/director/client", "sequester"},
 		{"errand with basic auth", "sequester.yml", ops("use-basic-auth.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/director/client", "admin"},
 		{"errand keeping a handle and an app", "sequester.yml", ops("keep-handle.yml", "keep-app.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/handles/0", "2f3c1d2e-aaaa-4bbb-8ccc-123456789abc"},
+		{"errand keeping a stuck pid's container", "sequester.yml", ops("keep-pid.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/pids/0", "4242"},
 		{"errand keeping suspects, frozen", "sequester.yml", ops("keep-suspects.yml", "freeze-kept.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/suspects", "true"},
 		{"errand keeping nothing", "sequester.yml", ops("keep-none.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/keep/none", "true"},
 		{"errand verifying with BBS", "sequester.yml", ops("verify-with-bbs.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/bbs/url", "https://bbs.service.cf.internal:8889"},
@@ -108,5 +113,54 @@ func TestEveryOpsFileIsExercised(t *testing.T) {
 		if !strings.Contains(string(src), `"`+e.Name()+`"`) {
 			t.Errorf("ops file %s is not interpolated by any test", e.Name())
 		}
+	}
+}
+
+// One name is checked in agents' certificates: the sequester CLI's default,
+// sequester-cell's agent.server_name default, and the name sequester.yml
+// puts in the agents' server certificate.
+func TestTheAgentServerNameHasOneDefault(t *testing.T) {
+	root := repoRoot(t)
+	var spec struct {
+		Properties map[string]struct {
+			Default any `yaml:"default"`
+		} `yaml:"properties"`
+	}
+	readYAML(t, filepath.Join(root, "jobs", "sequester-cell", "spec"), &spec)
+	if got := spec.Properties["agent.server_name"].Default; got != agentapi.DefaultServerName {
+		t.Errorf("sequester-cell agent.server_name defaults to %v; the CLI to %q", got, agentapi.DefaultServerName)
+	}
+	var manifest struct {
+		Variables []struct {
+			Name    string `yaml:"name"`
+			Options struct {
+				CommonName       string   `yaml:"common_name"`
+				AlternativeNames []string `yaml:"alternative_names"`
+			} `yaml:"options"`
+		} `yaml:"variables"`
+	}
+	readYAML(t, filepath.Join(root, "manifests", "sequester.yml"), &manifest)
+	found := false
+	for _, v := range manifest.Variables {
+		if v.Name == "/sequester/agent_server_tls" {
+			found = true
+			if !slices.Contains(v.Options.AlternativeNames, agentapi.DefaultServerName) {
+				t.Errorf("the agents' certificate names %v, not %q", v.Options.AlternativeNames, agentapi.DefaultServerName)
+			}
+		}
+	}
+	if !found {
+		t.Error("sequester.yml defines no /sequester/agent_server_tls")
+	}
+}
+
+func readYAML(t *testing.T, path string, out any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, out); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

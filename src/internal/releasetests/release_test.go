@@ -37,8 +37,9 @@ func cleanCheckout(t *testing.T) string {
 }
 
 type releaseManifest struct {
-	Name string `yaml:"name"`
-	Jobs []struct {
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
+	Jobs    []struct {
 		Name     string   `yaml:"name"`
 		Packages []string `yaml:"packages"`
 	} `yaml:"jobs"`
@@ -103,6 +104,7 @@ func untarFile(t *testing.T, path, dir string) {
 // real bosh CLI from a clean checkout, then compiles its packages the way a
 // compilation VM does: each package's own files from the tarball, packaging
 // run in the compile dir with BOSH_INSTALL_TARGET and BOSH_PACKAGES_DIR.
+// The binary reports the release's version.
 func TestReleaseBuildsAndItsPackagesCompile(t *testing.T) {
 	bosh := boshCLI(t)
 	checkout := cleanCheckout(t)
@@ -153,6 +155,16 @@ func TestReleaseBuildsAndItsPackagesCompile(t *testing.T) {
 			"BOSH_INSTALL_TARGET=" + install, "BOSH_COMPILE_TARGET=" + compileDir,
 			"BOSH_PACKAGES_DIR=" + packagesDir, "GOFLAGS=", "GOPROXY=off",
 		}, "bash", "-e", "packaging")
+	}
+
+	// BOSH gives packaging no release version: create-release hands it
+	// over in the package's VERSION file and restores the file after.
+	got := strings.TrimSpace(run(t, "", nil, filepath.Join(packagesDir, "sequester", "bin", "sequester"), "version"))
+	if got != mf.Version || got == "dev" || !strings.HasPrefix(got, "0+dev.") {
+		t.Errorf("the compiled sequester reports version %q; the release is %q", got, mf.Version)
+	}
+	if b, err := os.ReadFile(filepath.Join(checkout, "src", "VERSION")); err != nil || string(b) != "dev\n" {
+		t.Errorf("create-release left src/VERSION as %q (%v); want it restored to dev", b, err)
 	}
 
 	help := run(t, "", nil, filepath.Join(packagesDir, "sequester", "bin", "sequester"), "--help")

@@ -26,6 +26,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
 // Steps in the order they run.
@@ -392,8 +393,9 @@ func (a *Agent) Plan(ctx context.Context, req agentapi.SequesterRequest) (agenta
 func (a *Agent) Status(context.Context) (agentapi.Status, error) {
 	st, ok := a.d.Journal.Current()
 	if !ok {
-		return agentapi.Status{CellID: a.d.CellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}, UpdatedAt: a.d.Now().UTC()}, nil
+		return agentapi.Status{CellID: a.d.CellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}, UpdatedAt: a.d.Now().UTC(), Version: version.Version}, nil
 	}
+	st.Status.Version = version.Version
 	return st.Status, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
 // listOnly is a backend that lists fixed containers and fails every change.
@@ -194,7 +195,7 @@ func TestAResumedBoshAgentStopChecksInvestigatorSSHAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Wait()
-	if st, _ := a.Status(context.Background()); st.Phase != agentapi.PhaseDone || stops != 1 || !st.SSH.Ready {
+	if st, _ := a.Status(context.Background()); st.Phase != agentapi.PhaseDone || stops != 1 || !st.SSH.Ready || st.Version != version.Version {
 		t.Fatalf("resumed with investigator SSH back: %+v, BOSH agent stops %d", st, stops)
 	}
 }

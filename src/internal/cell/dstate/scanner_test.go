@@ -188,7 +188,9 @@ func TestAnnotateMarksSuspectAndFrozenContainers(t *testing.T) {
 	}
 }
 
-// A container paused with runc shows its processes in D (FIELD-NOTES §4).
+// A container paused with runc shows its processes in D: the cgroup v1
+// freezer parks them in an uninterruptible sleep (linux: kernel/freezer.c,
+// __refrigerator).
 // The scanner must see them and still not accuse the container; the same
 // processes judged against a freezer that reads THAWED must be accused, so
 // the first half cannot pass by seeing nothing.

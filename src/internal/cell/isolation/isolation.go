@@ -3,7 +3,8 @@
 // makes every inbound TCP connection, new or established, fail with a TCP
 // reset, except from the investigators' CIDRs: gorouter drops a TLS route
 // only after a dial error and would otherwise keep sending requests to a
-// container that still listens (FIELD-NOTES §3). Optionally it blocks the
+// container that still listens: it never times out TLS routes (gorouter:
+// route/pool.go PruneEndpoints). Optionally it blocks the
 // container's egress and freezes it.
 package isolation
 

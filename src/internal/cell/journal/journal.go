@@ -150,9 +150,6 @@ func Read(dir string) (State, error) {
 	return st, nil
 }
 
-// Path is the state file.
-func (j *Journal) Path() string { return j.path }
-
 // Current returns a copy of the journaled state, if there is one.
 func (j *Journal) Current() (State, bool) {
 	j.mu.Lock()

@@ -19,8 +19,6 @@ import (
 type Selection struct {
 	Keep  []agentapi.Container
 	Prune []agentapi.Container
-	// Reasons says, per kept handle, which selectors chose it.
-	Reasons map[string][]string
 }
 
 // KeepHandles and PruneHandles are the handles of each set, sorted.
@@ -57,14 +55,14 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		return Selection{}, refuse("keep none was combined with containers to keep: pass either none or the containers to keep, not both")
 	}
 	if !k.None && empty {
-		return Selection{}, refuse("nothing is selected to keep, which would prune every container: name containers with --keep, --keep-app or --keep-suspects, or say none explicitly to prune them all")
+		return Selection{}, refuse("nothing is selected to keep, which would prune every container: name containers with --keep, --keep-app, --keep-pid or --keep-suspects, or say none explicitly to prune them all")
 	}
 	byHandle := map[string]agentapi.Container{}
 	for _, c := range inventory {
 		byHandle[c.Handle] = c
 	}
-	reasons := map[string][]string{}
-	add := func(h, why string) { reasons[h] = append(reasons[h], why) }
+	kept := map[string]bool{}
+	add := func(h string) { kept[h] = true }
 
 	for _, h := range k.Handles {
 		if err := containers.ValidateHandle(h); err != nil {
@@ -73,7 +71,7 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		if _, ok := byHandle[h]; !ok {
 			return Selection{}, refuse("no container with handle %q runs on this cell: check the handle against the inventory (sequester plan lists it)", h)
 		}
-		add(h, "handle")
+		add(h)
 	}
 	for _, app := range k.AppGUIDs {
 		if app == "" {
@@ -82,7 +80,7 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		n := 0
 		for _, c := range inventory {
 			if c.AppGUID == app {
-				add(c.Handle, "app "+app)
+				add(c.Handle)
 				n++
 			}
 		}
@@ -98,7 +96,7 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		for _, c := range inventory {
 			for _, p := range c.Pids {
 				if p == pid {
-					add(c.Handle, fmt.Sprintf("pid %d", pid))
+					add(c.Handle)
 					found = true
 				}
 			}
@@ -111,7 +109,7 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		n := 0
 		for _, c := range inventory {
 			if c.Suspect {
-				add(c.Handle, "suspect")
+				add(c.Handle)
 				n++
 			}
 		}
@@ -120,27 +118,13 @@ func Resolve(k agentapi.Keep, inventory []agentapi.Container) (Selection, error)
 		}
 	}
 
-	sel := Selection{Reasons: reasons}
+	var sel Selection
 	for _, c := range inventory {
-		if _, kept := reasons[c.Handle]; kept {
+		if kept[c.Handle] {
 			sel.Keep = append(sel.Keep, c)
 		} else {
 			sel.Prune = append(sel.Prune, c)
 		}
 	}
-	for h := range reasons {
-		sort.Strings(reasons[h])
-		reasons[h] = dedupe(reasons[h])
-	}
 	return sel, nil
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

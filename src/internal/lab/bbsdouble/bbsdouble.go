@@ -2,8 +2,9 @@
 // the real protocol (protobuf over HTTP on the routes of
 // code.cloudfoundry.org/bbs, with mTLS when configured), so production code
 // talks to it with the real client (bbs.NewClient, NewClientWithConfig,
-// NewSecureSkipVerifyClient). The Diego BBS itself cannot be built from the
-// served modules (FIELD-NOTES §1).
+// NewSecureSkipVerifyClient). The Diego BBS itself cannot be built here: its
+// module has no go.mod and the Locket server it needs is not served by the
+// module proxy these machines use.
 //
 // Routes answered, with the filters the real BBS applies:
 //
@@ -165,16 +166,6 @@ func (d *Double) AddActualLRP(lrp *models.ActualLRP) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.lrps = append(d.lrps, proto.Clone(lrp).(*models.ActualLRP))
-}
-
-// SetActualLRPs replaces all ActualLRPs.
-func (d *Double) SetActualLRPs(lrps []*models.ActualLRP) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.lrps = nil
-	for _, l := range lrps {
-		d.lrps = append(d.lrps, proto.Clone(l).(*models.ActualLRP))
-	}
 }
 
 // ActualLRPs returns copies of every ActualLRP.

@@ -12,28 +12,8 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/boshcli"
 )
-
-// boshBinary finds the pinned bosh CLI build: $BOSH_BIN, else .cache/bin/bosh
-// at the repository root.
-func boshBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("BOSH_BIN"); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		t.Skipf("BOSH_BIN=%s does not exist; build the pinned bosh CLI (v7.9.12) to run this test", p)
-	}
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		p := filepath.Join(d, ".cache", "bin", "bosh")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skip("no bosh CLI: set BOSH_BIN or build it to .cache/bin/bosh at the repository root (CI builds it before tests)")
-	return ""
-}
 
 type boshCLI struct {
 	t   *testing.T
@@ -43,7 +23,7 @@ type boshCLI struct {
 }
 
 func newBoshCLI(t *testing.T, sim *directorsim.Simulator) *boshCLI {
-	bin := boshBinary(t)
+	bin := boshcli.Binary(t)
 	home := t.TempDir()
 	env := append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "BOSH_NON_INTERACTIVE=true"}, sim.BoshEnv()...)
 	return &boshCLI{t: t, bin: bin, env: env, dir: home}

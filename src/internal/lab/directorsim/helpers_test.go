@@ -116,7 +116,8 @@ func mustSetCloudConfig(t *testing.T, sim *directorsim.Simulator, name, content 
 	return id
 }
 
-// newDirector builds a client the way the bosh CLI does (FIELD-NOTES §2).
+// newDirector builds a client the way the bosh CLI does (bosh-cli:
+// cmd/session.go, SessionImpl.Director).
 func newDirector(t *testing.T, sim *directorsim.Simulator) boshdir.Director {
 	t.Helper()
 	cfg, err := boshdir.NewConfigFromURL(sim.URL())

@@ -99,16 +99,6 @@ func (s *Simulator) SetAgentResponsive(agentID string, responsive bool) {
 	s.logger.Info("agent-responsiveness-set", lager.Data{"agent_id": agentID, "responsive": responsive})
 }
 
-// ClearAgentOverride hands the agent back to heartbeat mode (or to the
-// default, responsive).
-func (s *Simulator) ClearAgentOverride(agentID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.agents[agentID]; st != nil {
-		st.override = nil
-	}
-}
-
 // SetInstanceAgentResponsive sets the responsiveness of the agent of the
 // instance's current VM; indexOrID is an index or an instance id.
 func (s *Simulator) SetInstanceAgentResponsive(dep, group, indexOrID string, responsive bool) error {
