@@ -10,6 +10,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -331,7 +332,12 @@ func processTable(procRoot string) string {
 		if err != nil {
 			continue
 		}
-		cmd, _ := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
+		// cmdline takes the process's memory lock: bounded, so a process
+		// stuck in D state gets a note instead of stalling the bundle.
+		cmd, err := procfs.ReadBounded(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
+		if errors.Is(err, procfs.ErrReadStuck) || errors.Is(err, procfs.ErrTooManyStuck) {
+			cmd = []byte("(cmdline unreadable: " + err.Error() + ")")
+		}
 		if len(cmd) > 512 {
 			cmd = cmd[:512]
 		}
