@@ -158,7 +158,11 @@ type Status struct {
 	Pruned      []string `json:"pruned"`
 	// PruneFailures maps handle to what could not be removed.
 	PruneFailures map[string]string `json:"prune_failures,omitempty"`
-	Suspects      []string          `json:"suspects,omitempty"`
+	// Quarantined maps each container that could not be pruned to how it
+	// was isolated instead (inbound reset, egress blocked, frozen where the
+	// kernel allows), or "NOT isolated: why".
+	Quarantined map[string]string `json:"quarantined,omitempty"`
+	Suspects    []string          `json:"suspects,omitempty"`
 	// NoReplacement lists LRP instances BBS did not replace in time.
 	NoReplacement []string                 `json:"no_replacement,omitempty"`
 	Evidence      string                   `json:"evidence,omitempty"`

@@ -134,4 +134,5 @@ func recordCellSide(r *record.Record, st agentapi.Status) {
 	r.CellSteps = st.Steps
 	r.NoReplacement = st.NoReplacement
 	r.PruneFailures = st.PruneFailures
+	r.Quarantined = st.Quarantined
 }

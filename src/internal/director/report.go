@@ -3,6 +3,7 @@ package director
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,10 +28,13 @@ type Report struct {
 	// CellSteps break the cell-side step down as the agent ran it.
 	CellSteps []ReportStep `json:"cell_steps"`
 	// NoReplacement: app instances pruned before BBS ran them elsewhere.
-	NoReplacement []string            `json:"no_replacement,omitempty"`
-	PruneFailures map[string]string   `json:"prune_failures,omitempty"`
-	Evidence      ReportEvidence      `json:"evidence"`
-	SSH           *agentapi.SSHStatus `json:"ssh"`
+	NoReplacement []string          `json:"no_replacement,omitempty"`
+	PruneFailures map[string]string `json:"prune_failures,omitempty"`
+	// Quarantined: containers that could not be pruned and were isolated
+	// instead (or could not be: "NOT isolated").
+	Quarantined map[string]string   `json:"quarantined,omitempty"`
+	Evidence    ReportEvidence      `json:"evidence"`
+	SSH         *agentapi.SSHStatus `json:"ssh"`
 
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
@@ -93,7 +97,7 @@ func NewReport(r *record.Record) *Report {
 		rs.Detail = s.Detail
 		rep.CellSteps = append(rep.CellSteps, rs)
 	}
-	rep.NoReplacement, rep.PruneFailures = r.NoReplacement, r.PruneFailures
+	rep.NoReplacement, rep.PruneFailures, rep.Quarantined = r.NoReplacement, r.PruneFailures, r.Quarantined
 	return rep
 }
 
@@ -134,6 +138,17 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
 	for handle, why := range r.PruneFailures {
 		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, why)
+	}
+	if len(r.Quarantined) > 0 {
+		hs := make([]string, 0, len(r.Quarantined))
+		for h := range r.Quarantined {
+			hs = append(hs, h)
+		}
+		sort.Strings(hs)
+		fmt.Fprintf(w, "  NOT PRUNED: %d container(s) could not be removed and were isolated instead, never left running unwatched:\n", len(hs))
+		for _, h := range hs {
+			fmt.Fprintf(w, "    %s: %s\n", h, r.Quarantined[h])
+		}
 	}
 	if len(r.NoReplacement) > 0 {
 		fmt.Fprintf(w, "  pruned before BBS ran them elsewhere (capacity was short for a while): %v\n", r.NoReplacement)

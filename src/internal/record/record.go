@@ -94,6 +94,9 @@ type Record struct {
 	// they were pruned; PruneFailures what could not be removed.
 	NoReplacement []string          `json:"no_replacement,omitempty"`
 	PruneFailures map[string]string `json:"prune_failures,omitempty"`
+	// Quarantined says how each container that could not be pruned was
+	// isolated instead, or that it could not be.
+	Quarantined map[string]string `json:"quarantined,omitempty"`
 
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`

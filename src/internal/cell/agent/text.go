@@ -69,6 +69,17 @@ func WriteStatus(w io.Writer, st agentapi.Status) {
 			fmt.Fprintf(w, "  %s: %s\n", h, st.PruneFailures[h])
 		}
 	}
+	if len(st.Quarantined) > 0 {
+		fmt.Fprintln(w, "NOT PRUNED, isolated instead (never left running unwatched):")
+		hs := make([]string, 0, len(st.Quarantined))
+		for h := range st.Quarantined {
+			hs = append(hs, h)
+		}
+		sort.Strings(hs)
+		for _, h := range hs {
+			fmt.Fprintf(w, "  %s: %s\n", h, st.Quarantined[h])
+		}
+	}
 	if len(st.Suspects) > 0 {
 		fmt.Fprintf(w, "suspects:   %s\n", strings.Join(st.Suspects, ", "))
 	}

@@ -53,6 +53,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if err != nil {
 		return w, err
 	}
+	monitDeadline := time.Duration(cfg.Monit.TimeoutSeconds) * time.Second
 	backend, err := backendSelector(logger, cfg)
 	if err != nil {
 		return w, err
@@ -106,8 +107,8 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		Journal:      j,
 		Backend:      backend,
 		DState:       w.Scanner,
-		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), PidFile: cfg.Monit.RouteEmitterPidFile, Logger: logger},
-		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger},
+		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), PidFile: cfg.Monit.RouteEmitterPidFile, Logger: logger, MonitDeadline: monitDeadline},
+		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger, MonitDeadline: monitDeadline},
 		BoshAgent: stopper.BoshAgent{
 			Supervisor: orDefault(cfg.BoshAgent.Supervisor, stopper.SupervisorAuto), RunitService: cfg.BoshAgent.RunitService,
 			SvBinary: cfg.BoshAgent.SvBinary, SystemdUnit: cfg.BoshAgent.SystemdUnit, Logger: logger,
@@ -142,13 +143,32 @@ func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgen
 			return err
 		},
 	}}
-	for _, svc := range []string{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), orDefault(cfg.Monit.RepService, "rep")} {
-		svc := svc
+	deadline := time.Duration(cfg.Monit.TimeoutSeconds) * time.Second
+	if deadline <= 0 {
+		deadline = stopper.DefaultMonitDeadline
+	}
+	for _, job := range []struct{ svc, pidFile string }{
+		{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), cfg.Monit.RouteEmitterPidFile},
+		{orDefault(cfg.Monit.RepService, "rep"), cfg.Monit.RepPidFile},
+	} {
+		job := job
 		checks = append(checks, Check{
-			Name: "monit service " + svc,
+			Name: "monit service " + job.svc,
 			Run: func(ctx context.Context) error {
-				_, err := mc.Service(ctx, svc)
-				return err
+				cctx, cancel := context.WithTimeout(ctx, deadline)
+				defer cancel()
+				_, err := mc.Service(cctx, job.svc)
+				if err == nil || errors.Is(err, monit.ErrNoSuchService) || ctx.Err() != nil {
+					return err
+				}
+				// monit does not answer (stuck, as on a sick cell): the
+				// sequence stops the job without it, which needs bpm's
+				// pid file layout to check the process's cgroup.
+				if _, perr := stopper.ParseBPMPidFile(job.pidFile); perr != nil {
+					return fmt.Errorf("%v, and %s cannot be stopped without monit: %v", err, job.svc, perr)
+				}
+				logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"service": job.svc, "error": err.Error()})
+				return nil
 			},
 		})
 	}
@@ -184,8 +204,29 @@ func backendSelector(logger lager.Logger, cfg config.Agent) (func(context.Contex
 	if g == nil && r == nil {
 		return nil, fmt.Errorf("config: neither garden.socket nor runc.root is set")
 	}
+	// Every destroy and freeze gets a deadline: garden hanging on a delete
+	// hands that one container to runc, and a runc blocked in the kernel
+	// is abandoned, never waited for.
+	var fallback *containers.GardenWithRuncFallback
+	var bounded *containers.BoundedRunc
+	if r != nil {
+		runcDeadline := time.Duration(cfg.Runc.TimeoutSeconds) * time.Second
+		bounded = containers.NewBoundedRunc(r, runcDeadline)
+		if g != nil {
+			fallback = containers.NewGardenWithRuncFallback(logger, g, r, time.Duration(cfg.Garden.DestroyTimeoutSeconds)*time.Second, runcDeadline)
+		}
+	}
 	return func(ctx context.Context) (containers.Backend, error) {
-		return containers.Select(ctx, logger, g, r)
+		b, err := containers.Select(ctx, logger, g, r)
+		switch {
+		case err != nil:
+			return nil, err
+		case b == containers.Backend(g) && fallback != nil:
+			return fallback, nil
+		case b == containers.Backend(r):
+			return bounded, nil
+		}
+		return b, nil
 	}, nil
 }
 
