@@ -44,6 +44,9 @@ func (a *Agent) quarantine(ctx context.Context, logger lager.Logger, b container
 	}
 	freeze := a.d.FreezeUnavailable == ""
 	iso, ierr := isolation.New(logger, b, isolation.Options{BlockEgress: true, Freeze: freeze})
+	// A container whose cgroup is frozen already needs no freeze, which
+	// would only ask runc, maybe the runc that hangs on it.
+	frozenIso, _ := isolation.New(logger, b, isolation.Options{BlockEgress: true})
 	for _, h := range failed {
 		if err != nil {
 			break
@@ -60,6 +63,10 @@ func (a *Agent) quarantine(ctx context.Context, logger lager.Logger, b container
 			out[h] = "NOT isolated: " + ierr.Error()
 			continue
 		}
+		if c.State == containers.StatePaused {
+			out[h] = a.quarantineOne(ctx, logger, frozenIso, c, false)
+			continue
+		}
 		out[h] = a.quarantineOne(ctx, logger, iso, c, freeze)
 	}
 	st.Status.Quarantined = out
@@ -68,7 +75,7 @@ func (a *Agent) quarantine(ctx context.Context, logger lager.Logger, b container
 		switch {
 		case strings.HasPrefix(s, "NOT isolated"):
 			not = append(not, h)
-		case strings.HasSuffix(s, "; frozen"):
+		case strings.HasSuffix(s, "; frozen") || strings.HasSuffix(s, "frozen already)"):
 			frozen = append(frozen, h)
 			isolated = append(isolated, h)
 		case strings.HasPrefix(s, "isolated"):
@@ -104,6 +111,8 @@ func (a *Agent) quarantineOne(ctx context.Context, logger lager.Logger, iso *iso
 	switch {
 	case res.Frozen:
 		s += "; frozen"
+	case c.State == containers.StatePaused:
+		s += "; frozen (its cgroup was frozen already)"
 	case unfrozen != "":
 		s += "; not frozen: " + unfrozen
 	case !freeze:
