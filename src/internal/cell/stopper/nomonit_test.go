@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bpmjobs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/hangs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -73,107 +74,31 @@ func TestInCgroupOfMatchesBPMsCgroupUnderEveryDriver(t *testing.T) {
 	}
 }
 
-// bpmCell lays out a BOSH root the way bpm does (pid files under
-// sys/run/bpm/<job>, locks under data/bpm/locks) and runs each job in a
-// cgroup of its own named like bpm's, under a parent unique to this test.
-type bpmCell struct {
-	root   string
-	parent string
-}
-
-func newBPMCell(t *testing.T) *bpmCell {
+// newBPMCell runs jobs the way bpm does, under a root and cgroups of this
+// test's own.
+func newBPMCell(t *testing.T) *bpmjobs.Layout {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "cgroups need root")
-	}
-	if _, err := os.Stat("/sys/fs/cgroup/pids/cgroup.procs"); err != nil {
-		skipOrFail(t, "no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids")
-	}
-	c := &bpmCell{
-		root:   t.TempDir(),
-		parent: filepath.Join("/sys/fs/cgroup/pids", fmt.Sprintf("sequester-stopper-test-%d-%d", os.Getpid(), time.Now().UnixNano())),
-	}
-	if err := os.Mkdir(c.parent, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		dirs, _ := filepath.Glob(filepath.Join(c.parent, "*"))
-		for _, d := range dirs {
-			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-				continue
-			}
-			b, _ := os.ReadFile(filepath.Join(d, "cgroup.procs"))
-			for _, f := range strings.Fields(string(b)) {
-				if pid, err := strconv.Atoi(f); err == nil {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-				}
-			}
-			for i := 0; i < 100 && os.Remove(d) != nil; i++ {
-				time.Sleep(20 * time.Millisecond)
-			}
+	if err := bpmjobs.Available(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
 		}
-		_ = os.Remove(c.parent)
-	})
-	return c
+		t.Skip(err)
+	}
+	l, err := bpmjobs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
 }
 
-func skipOrFail(t *testing.T, why string) {
+func run(t *testing.T, l *bpmjobs.Layout, job string, argv []string) int {
 	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
-}
-
-func (c *bpmCell) pidFile(job string) string {
-	return filepath.Join(c.root, "sys", "run", "bpm", job, job+".pid")
-}
-
-func (c *bpmCell) cgroup(t *testing.T, job string) string {
-	d := filepath.Join(c.parent, "bpm-"+job)
-	if err := os.MkdirAll(d, 0o755); err != nil {
+	pid, err := l.Start(job, argv, filepath.Join(l.Root, job+".log"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return d
-}
-
-func (c *bpmCell) lockFile(job string) string {
-	return filepath.Join(c.root, "data", "bpm", "locks", "job-bpm-"+job+".2e"+job+".lock")
-}
-
-// startScript is what bpm start does for the job, in shell: take the job's
-// lifecycle lock, start the process inside the job's cgroup, write its pid
-// file. monit runs it as the start program.
-func (c *bpmCell) startScript(t *testing.T, job string, argv []string) string {
-	cg := c.cgroup(t, job)
-	if err := os.MkdirAll(filepath.Dir(c.pidFile(job)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(c.lockFile(job)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	inner := filepath.Join(c.root, job+"-run")
-	script := fmt.Sprintf("#!/bin/sh\necho $$ > %s/cgroup.procs\nexec %s\n", cg, strings.Join(argv, " "))
-	if err := os.WriteFile(inner, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	start := filepath.Join(c.root, job+"-start")
-	script = fmt.Sprintf("#!/bin/sh\nexec flock -o %s /bin/sh -c '%s >>%s 2>&1 & echo $! > %s'\n",
-		c.lockFile(job), inner, filepath.Join(c.root, job+".log"), c.pidFile(job))
-	if err := os.WriteFile(start, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return start
-}
-
-// run starts the job the way bpm would, without monit, and waits for its
-// pid file.
-func (c *bpmCell) run(t *testing.T, job string, argv []string) int {
-	t.Helper()
-	if out, err := exec.Command("/bin/sh", c.startScript(t, job, argv)).CombinedOutput(); err != nil {
-		t.Fatalf("start %s: %v: %s", job, err, out)
-	}
-	return waitPid(t, c.pidFile(job))
+	return pid
 }
 
 func waitPid(t *testing.T, pidFile string) int {
@@ -186,12 +111,6 @@ func waitPid(t *testing.T, pidFile string) int {
 	}
 	t.Fatalf("no live pid in %s", pidFile)
 	return 0
-}
-
-func lockHeld(t *testing.T, path string) bool {
-	t.Helper()
-	err := exec.Command("flock", "-n", path, "true").Run()
-	return err != nil
 }
 
 // stuckMonitClient is a monit client whose monit accepts and never answers.
@@ -237,8 +156,8 @@ func TestRepWithMonitNotAnsweringIsKilledInItsBPMCgroup(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newBPMCell(t)
 			ctx := testContext(t)
-			starts := filepath.Join(c.root, "rep.starts")
-			repPid := c.run(t, "rep", standins.Command("rep", "--starts-file", starts))
+			starts := filepath.Join(c.Root, "rep.starts")
+			repPid := run(t, c, "rep", standins.Command("rep", "--starts-file", starts))
 			other := exec.Command("sleep", "300")
 			if err := other.Start(); err != nil {
 				t.Fatal(err)
@@ -246,17 +165,17 @@ func TestRepWithMonitNotAnsweringIsKilledInItsBPMCgroup(t *testing.T) {
 			t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
 			switch tc.pidFile {
 			case "other":
-				_ = os.WriteFile(c.pidFile("rep"), []byte(strconv.Itoa(other.Process.Pid)), 0o644)
+				_ = os.WriteFile(c.PidFile("rep"), []byte(strconv.Itoa(other.Process.Pid)), 0o644)
 			case "none":
-				_ = os.Remove(c.pidFile("rep"))
+				_ = os.Remove(c.PidFile("rep"))
 			}
-			s := stopper.Rep{Monit: stuckMonitClient(t), Service: "rep", PidFile: c.pidFile("rep"), Logger: lager.NewLogger("test"),
+			s := stopper.Rep{Monit: stuckMonitClient(t), Service: "rep", PidFile: c.PidFile("rep"), Logger: lager.NewLogger("test"),
 				MonitDeadline: time.Second, Hold: time.Second, UnmonitorRetry: 100 * time.Millisecond}
 			detail, err := s.Stop(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"monit did not answer within 1s", "killed without monit", "SIGKILL", tc.detail, c.lockFile("rep")} {
+			for _, want := range []string{"monit did not answer within 1s", "killed without monit", "SIGKILL", tc.detail, c.LockFile("rep")} {
 				if !strings.Contains(detail, want) {
 					t.Errorf("detail %q does not say %q", detail, want)
 				}
@@ -270,7 +189,7 @@ func TestRepWithMonitNotAnsweringIsKilledInItsBPMCgroup(t *testing.T) {
 			if b, _ := os.ReadFile(starts); strings.Contains(string(b), "shutdown") {
 				t.Errorf("the rep ran its shutdown (it got a catchable signal):\n%s", b)
 			}
-			if !lockHeld(t, c.lockFile("rep")) {
+			if !c.LockHeld("rep") {
 				t.Errorf("bpm's lock for the rep is not held: a recovered monit could start it again (%s)", detail)
 			}
 		})
@@ -280,15 +199,15 @@ func TestRepWithMonitNotAnsweringIsKilledInItsBPMCgroup(t *testing.T) {
 func TestRouteEmitterWithMonitNotAnsweringIsStoppedInItsBPMCgroup(t *testing.T) {
 	c := newBPMCell(t)
 	ctx := testContext(t)
-	reg := filepath.Join(c.root, "registrations")
-	pid := c.run(t, "route_emitter", standins.Command("route-emitter", "--register-file", reg, "--interval", "50ms"))
-	s := stopper.RouteEmitter{Monit: stuckMonitClient(t), Service: "route_emitter", PidFile: c.pidFile("route_emitter"),
+	reg := filepath.Join(c.Root, "registrations")
+	pid := run(t, c, "route_emitter", standins.Command("route-emitter", "--register-file", reg, "--interval", "50ms"))
+	s := stopper.RouteEmitter{Monit: stuckMonitClient(t), Service: "route_emitter", PidFile: c.PidFile("route_emitter"),
 		Logger: lager.NewLogger("test"), MonitDeadline: time.Second, Timeout: 10 * time.Second, UnmonitorRetry: 100 * time.Millisecond}
 	detail, err := s.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"monit did not answer within 1s", "stopped without monit", "SIGTERM", fmt.Sprintf("pid %d from its pid file", pid), c.lockFile("route_emitter")} {
+	for _, want := range []string{"monit did not answer within 1s", "stopped without monit", "SIGTERM", fmt.Sprintf("pid %d from its pid file", pid), c.LockFile("route_emitter")} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail %q does not say %q", detail, want)
 		}
@@ -330,17 +249,21 @@ func TestWithoutMonitAJobOutsideBPMIsNotKilled(t *testing.T) {
 func TestRepKilledWhileMonitIsStuckStaysDeadWhenMonitRecovers(t *testing.T) {
 	c := newBPMCell(t)
 	ctx := testContext(t)
-	starts := filepath.Join(c.root, "rep.starts")
+	starts := filepath.Join(c.Root, "rep.starts")
+	start, err := c.StartProgram("rep", standins.Command("rep", "--starts-file", starts), filepath.Join(c.Root, "rep.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := monitd.Start(t, monitd.Service{
-		Name: "rep", PidFile: c.pidFile("rep"),
-		Start: "/bin/sh " + c.startScript(t, "rep", standins.Command("rep", "--starts-file", starts)),
-		Stop:  monitd.KillTERM(c.pidFile("rep")),
+		Name: "rep", PidFile: c.PidFile("rep"),
+		Start: start,
+		Stop:  monitd.KillTERM(c.PidFile("rep")),
 	})
 	cl, err := monit.NewClient(lager.NewLogger("test"), d.Address, d.CredentialsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	repPid := waitPid(t, c.pidFile("rep"))
+	repPid := waitPid(t, c.PidFile("rep"))
 	monitPid := monitd.PidFromFile(filepath.Join(d.Dir, "monit.pid"))
 	if monitPid <= 0 {
 		t.Fatal("monit wrote no pid file")
@@ -351,7 +274,7 @@ func TestRepKilledWhileMonitIsStuckStaysDeadWhenMonitRecovers(t *testing.T) {
 	cont := func() { _ = syscall.Kill(monitPid, syscall.SIGCONT) }
 	t.Cleanup(cont)
 
-	s := stopper.Rep{Monit: cl, Service: "rep", PidFile: c.pidFile("rep"), Logger: lager.NewLogger("test"),
+	s := stopper.Rep{Monit: cl, Service: "rep", PidFile: c.PidFile("rep"), Logger: lager.NewLogger("test"),
 		MonitDeadline: time.Second, Hold: time.Second, UnmonitorRetry: 200 * time.Millisecond}
 	detail, err := s.Stop(ctx)
 	if err != nil {
@@ -376,7 +299,7 @@ func TestRepKilledWhileMonitIsStuckStaysDeadWhenMonitRecovers(t *testing.T) {
 	if n := strings.Count(string(b), "start pid="); n != 1 {
 		t.Fatalf("the rep started %d times:\n%s\nmonit:\n%s", n, b, d.Log())
 	}
-	if pid := monitd.PidFromFile(c.pidFile("rep")); pid != repPid && monitd.Alive(pid) {
+	if pid := monitd.PidFromFile(c.PidFile("rep")); pid != repPid && monitd.Alive(pid) {
 		t.Fatalf("a new rep runs as pid %d", pid)
 	}
 }
