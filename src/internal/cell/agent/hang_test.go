@@ -3,7 +3,9 @@ package agent_test
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,8 +15,12 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/hangs"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
 // Garden hangs on two containers' destroys. runc destroys the first; on
@@ -106,5 +112,93 @@ func TestAPruneThatGardenAndRuncHangOnQuarantinesWhatStays(t *testing.T) {
 	agent.WriteStatus(&text, st)
 	if !strings.Contains(text.String(), "NOT PRUNED, isolated instead") || !strings.Contains(text.String(), bothHung) {
 		t.Errorf("status text does not list the quarantined container:\n%s", text.String())
+	}
+}
+
+// monit stops answering (stuck in D state on a sick cell; here SIGSTOP:
+// the kernel still accepts its connections, nobody answers) with the rep
+// and the route emitter run the way bpm runs them. The real agent stops
+// both without monit, checked against bpm's cgroups, says so in the steps,
+// and neither comes back when monit runs again.
+func TestWithMonitStuckTheAgentStopsTheRepAndRouteEmitterWithoutIt(t *testing.T) {
+	c := newCell(t, func(o *cellrig.Options) { o.BPMJobs = true })
+	t.Cleanup(stopper.ReleaseRestartGuards)
+	hs := c.create(
+		gardenrunc.Spec{AppGUID: "app-keep", AppVersion: "v1", Index: 0, Ports: []int{8080}},
+		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0, Ports: []int{8080}},
+	)
+	kept, other := hs[0], hs[1]
+	c.cfg.Monit.TimeoutSeconds = 1
+	c.writeConfig()
+	repPid := monitd.PidFromFile(c.repPid)
+	emitterPid := monitd.PidFromFile(c.emitterPid)
+	cl := c.startAgent()
+	ctx := context.Background()
+
+	monitPid := monitd.PidFromFile(filepath.Join(c.monit.Dir, "monit.pid"))
+	if monitPid <= 0 {
+		t.Fatal("monit wrote no pid file")
+	}
+	must(t, syscall.Kill(monitPid, syscall.SIGSTOP))
+	resume := func() { _ = syscall.Kill(monitPid, syscall.SIGCONT) }
+	t.Cleanup(resume)
+
+	if _, err := cl.Sequester(ctx, agentapi.SequesterRequest{
+		OperationID: "op-monit-stuck", Keep: agentapi.Keep{Handles: []string{kept}}, SkipReplacementWait: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitPhase(t, cl, 3*time.Minute)
+	if st.Phase != agentapi.PhaseDone {
+		t.Fatalf("operation ended %s: %s\n%+v", st.Phase, st.Error, st.Steps)
+	}
+	checks := []struct {
+		step string
+		want []string
+	}{
+		{agentapi.StepWithdrawRoutes, []string{"monit did not answer within 1s", "stopped without monit", "bpm-route_emitter", c.rig.BPM.LockFile("route_emitter")}},
+		{agentapi.StepStopRep, []string{"monit did not answer within 1s", "killed without monit", "SIGKILL", "bpm-rep", c.rig.BPM.LockFile("rep")}},
+	}
+	for _, ch := range checks {
+		d := stepByName(st, ch.step).Detail
+		t.Logf("%s: %s", ch.step, d)
+		for _, w := range ch.want {
+			if !strings.Contains(d, w) {
+				t.Errorf("%s detail %q does not say %q", ch.step, d, w)
+			}
+		}
+	}
+	if monitd.Alive(repPid) || monitd.Alive(emitterPid) {
+		t.Fatalf("rep (%d) or route emitter (%d) still alive", repPid, emitterPid)
+	}
+	if c.router.Registering() {
+		t.Error("routes are still registered")
+	}
+	if !c.containerRunning(kept) || c.gardenHandles()[other] {
+		t.Errorf("kept running=%v, other still there=%v", c.containerRunning(kept), c.gardenHandles()[other])
+	}
+
+	// monit runs again: it finds both jobs dead and monitored, and its
+	// start programs wait for bpm's locks, which the agent holds, while
+	// the agent's retries unmonitor them.
+	resume()
+	for _, svc := range []string{"rep", "route_emitter"} {
+		var s monit.Service
+		var err error
+		for i := 0; i < 900; i++ {
+			if s, err = c.monitc.Service(ctx, svc); err == nil && s.Monitor == monit.NotMonitored && s.PendingAction == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if s.Monitor != monit.NotMonitored {
+			t.Errorf("monit still monitors %s once it answers: %+v %v\n%s", svc, s, err, c.monit.Log())
+		}
+	}
+	if starts, shutdowns := c.rig.RepStartCount(); starts != 1 || shutdowns != 0 {
+		t.Errorf("rep started %d times and ran its shutdown %d times", starts, shutdowns)
+	}
+	if c.router.Registering() {
+		t.Error("the route emitter registers routes again")
 	}
 }

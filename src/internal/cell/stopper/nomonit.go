@@ -254,3 +254,27 @@ func joinInts(xs []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// rearm takes the guard again for a job stopped earlier, by this agent
+// process or one before it: bpm's lock dies with the process that held it,
+// so a restarted agent re-takes it. It returns "" when the pid file is not
+// bpm's (no guard is possible).
+func (m monitCalls) rearm(ctx context.Context) string {
+	j, err := ParseBPMPidFile(m.PidFile)
+	if err != nil {
+		return ""
+	}
+	return m.guard(ctx, j)
+}
+
+// Rearm keeps a route emitter stopped earlier from being started again
+// (see RouteEmitter.Stop); the agent calls it when it restarts.
+func (r RouteEmitter) Rearm(ctx context.Context) string {
+	return r.calls(r.Logger.Session("rearm-route-emitter")).rearm(ctx)
+}
+
+// Rearm keeps a rep killed earlier from being started again (see
+// Rep.Stop); the agent calls it when it restarts.
+func (r Rep) Rearm(ctx context.Context) string {
+	return r.calls(r.Logger.Session("rearm-rep")).rearm(ctx)
+}

@@ -303,3 +303,31 @@ func TestRepKilledWhileMonitIsStuckStaysDeadWhenMonitRecovers(t *testing.T) {
 		t.Fatalf("a new rep runs as pid %d", pid)
 	}
 }
+
+// bpm's lock dies with the agent process that held it; a restarted agent
+// re-takes it for a job stopped earlier.
+func TestRearmTakesBPMsLockAgainOnlyForABPMJob(t *testing.T) {
+	c := newBPMCell(t)
+	ctx := testContext(t)
+	cases := []struct {
+		name     string
+		pidFile  string
+		job      string
+		wantLock bool
+	}{
+		{"a bpm job's lock is taken", c.PidFile("rep"), "rep", true},
+		{"a pid file outside bpm's layout takes nothing", filepath.Join(c.Root, "rep.pid"), "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := stopper.Rep{Monit: stuckMonitClient(t), Service: "rep", PidFile: tc.pidFile, Logger: lager.NewLogger("test"), MonitDeadline: time.Second}
+			detail := s.Rearm(ctx)
+			if tc.wantLock != (detail != "") {
+				t.Fatalf("Rearm = %q", detail)
+			}
+			if tc.wantLock && (!c.LockHeld(tc.job) || !strings.Contains(detail, c.LockFile(tc.job))) {
+				t.Fatalf("lock held = %v after %q", c.LockHeld(tc.job), detail)
+			}
+		})
+	}
+}
