@@ -311,7 +311,8 @@ func scanDState(procRoot string) []DProcess {
 		if b, err := os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
 			d.Wchan = strings.TrimSpace(string(b))
 		}
-		if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
+		// A D-state task's stack read waits for its exec lock; bounded.
+		if b, err := procfs.ReadBounded(filepath.Join(dir, "stack")); err == nil {
 			d.Stack = string(b)
 		} else {
 			d.Stack = "unreadable: " + err.Error()
