@@ -72,14 +72,7 @@ func (f *GardenWithRuncFallback) List(ctx context.Context) ([]agentapi.Container
 		return cs, err
 	}
 	f.logger.Info("listing-through-runc", lager.Data{"reason": err.Error()})
-	lctx, cancel := context.WithTimeout(ctx, f.runc.Deadline)
-	defer cancel()
-	var out []agentapi.Container
-	rerr := withContext(lctx, func() error {
-		var err error
-		out, err = f.runc.List(lctx)
-		return err
-	})
+	out, rerr := f.runc.List(ctx)
 	if rerr != nil {
 		return nil, fmt.Errorf("%w; runc fallback: %v", err, rerr)
 	}
@@ -179,6 +172,30 @@ func (b *BoundedRunc) Destroy(ctx context.Context, handle string) ([]string, err
 	case <-ctx.Done():
 		b.Runc.logger.Error("destroy-abandoned", ctx.Err(), lager.Data{"container_handle": handle, "deadline": b.Deadline.String()})
 		return nil, fmt.Errorf("runc destroy of %s %w (%s): runc is blocked, likely on a freezer stuck in FREEZING", handle, ErrAbandoned, b.Deadline)
+	}
+}
+
+// List is runc's listing within the deadline.
+func (b *BoundedRunc) List(ctx context.Context) ([]agentapi.Container, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.Deadline)
+	defer cancel()
+	type result struct {
+		cs  []agentapi.Container
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cs, err := b.Runc.List(ctx)
+		done <- result{cs, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("runc list %w (%s): %v", ErrAbandoned, b.Deadline, r.err)
+		}
+		return r.cs, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("runc list %w (%s)", ErrAbandoned, b.Deadline)
 	}
 }
 

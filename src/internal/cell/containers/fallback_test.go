@@ -126,3 +126,42 @@ func TestGardenWithRuncFallbackTakesRuncWhenGardenHangs(t *testing.T) {
 		})
 	}
 }
+
+// Garden wedges after the backend was chosen: the listing a prune needs
+// comes from runc once garden's deadline passes.
+func TestGardenWithRuncFallbackListsThroughRuncWhenGardenWedges(t *testing.T) {
+	f := gardenrunc.Start(t, gardenrunc.Options{})
+	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := testLogger(t, nil)
+	r := containers.NewRunc(logger, containers.RuncConfig{Root: f.RuncRoot(), DepotPath: f.DepotPath()})
+	g := containers.NewGarden(logger, containers.GardenConfig{Socket: f.Socket(), PingTimeout: time.Second})
+	b := containers.NewGardenWithRuncFallback(logger, g, r, time.Second, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, tc := range []struct {
+		name   string
+		wedge  bool
+		source string
+	}{
+		{"garden answers: garden lists", false, containers.BackendGarden},
+		{"garden wedged: runc lists", true, containers.BackendRunc},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.wedge {
+				if err := f.Wedge(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cs, err := b.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) != 1 || cs[0].Handle != hs[0] || cs[0].Source != tc.source {
+				t.Fatalf("listed %+v, want %s from %s", cs, hs[0], tc.source)
+			}
+		})
+	}
+}
