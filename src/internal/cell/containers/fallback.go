@@ -199,14 +199,26 @@ func (b *BoundedRunc) List(ctx context.Context) ([]agentapi.Container, error) {
 	}
 }
 
+// Freeze asks runc within the deadline and, when runc hangs or fails,
+// the kernel's freezer directly, within the deadline again.
 func (b *BoundedRunc) Freeze(ctx context.Context, handle string) error {
-	ctx, cancel := context.WithTimeout(ctx, b.Deadline)
-	defer cancel()
-	err := withContext(ctx, func() error { return b.Runc.Freeze(ctx, handle) })
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("runc pause of %s %w (%s): %v", handle, ErrAbandoned, b.Deadline, err)
+	rctx, cancel := context.WithTimeout(ctx, b.Deadline)
+	err := withContext(rctx, func() error { return b.Runc.Freeze(rctx, handle) })
+	if err != nil && rctx.Err() != nil {
+		err = fmt.Errorf("runc pause of %s %w (%s): %v", handle, ErrAbandoned, b.Deadline, err)
 	}
-	return err
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	fctx, cancel := context.WithTimeout(ctx, b.Deadline)
+	defer cancel()
+	ferr := withContext(fctx, func() error { return b.Runc.freezeCgroup(fctx, handle) })
+	if ferr != nil {
+		return fmt.Errorf("%v; freezing through its cgroup: %w", err, ferr)
+	}
+	b.Runc.logger.Info("frozen-through-cgroup", lager.Data{"container_handle": handle, "runc_error": err.Error()})
+	return nil
 }
 
 // SortedFallbacks renders a Fallbacks map as "handle: sentence" lines.

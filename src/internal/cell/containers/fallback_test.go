@@ -165,3 +165,33 @@ func TestGardenWithRuncFallbackListsThroughRuncWhenGardenWedges(t *testing.T) {
 		})
 	}
 }
+
+// runc hangs on (or fails for) a running container: the freeze goes to the
+// kernel's freezer through the container's cgroup and the container is
+// frozen all the same.
+func TestBoundedRuncFreezesThroughTheCgroupWhenRuncDoesNot(t *testing.T) {
+	for _, mode := range []string{hangs.RuncHang, hangs.RuncFail} {
+		t.Run("runc "+mode+"s", func(t *testing.T) {
+			f := gardenrunc.Start(t, gardenrunc.Options{})
+			hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := hangs.RuncWrapper(t.TempDir(), "runc", hs[0], mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := containers.NewRunc(testLogger(t, nil), containers.RuncConfig{Binary: w, Root: f.RuncRoot()})
+			b := containers.NewBoundedRunc(r, 2*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := b.Freeze(ctx, hs[0]); err != nil {
+				t.Fatal(err)
+			}
+			frozen, err := containers.Frozen("", "", f.Pid(hs[0]))
+			if err != nil || !frozen {
+				t.Fatalf("frozen = %v, %v", frozen, err)
+			}
+		})
+	}
+}
