@@ -143,6 +143,19 @@ func TestWithMonitStuckTheAgentStopsTheRepAndRouteEmitterWithoutIt(t *testing.T)
 	resume := func() { _ = syscall.Kill(monitPid, syscall.SIGCONT) }
 	t.Cleanup(resume)
 
+	plan, err := cl.Plan(ctx, agentapi.SequesterRequest{OperationID: "op-monit-stuck", Keep: agentapi.Keep{Handles: []string{kept}}, SkipReplacementWait: true})
+	if err != nil {
+		t.Fatalf("plan with monit stuck: %v", err)
+	}
+	warned := 0
+	for _, w := range plan.Warnings {
+		if strings.Contains(w, "monit does not answer") && strings.Contains(w, "will be stopped without monit") {
+			warned++
+		}
+	}
+	if warned != 2 {
+		t.Errorf("plan warnings %q do not say both jobs go without monit", plan.Warnings)
+	}
 	if _, err := cl.Sequester(ctx, agentapi.SequesterRequest{
 		OperationID: "op-monit-stuck", Keep: agentapi.Keep{Handles: []string{kept}}, SkipReplacementWait: true,
 	}); err != nil {

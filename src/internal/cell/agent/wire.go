@@ -168,7 +168,7 @@ func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgen
 					return fmt.Errorf("%v, and %s cannot be stopped without monit: %v", err, job.svc, perr)
 				}
 				logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"service": job.svc, "error": err.Error()})
-				return nil
+				return Warning{fmt.Sprintf("monit does not answer (%v): %s will be stopped without monit, by its pid file %s checked against bpm's cgroup, and held down with bpm's lock", err, job.svc, job.pidFile)}
 			},
 		})
 	}
