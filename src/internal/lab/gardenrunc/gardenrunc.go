@@ -327,6 +327,17 @@ func (f *Fixture) create(s Spec) (string, error) {
 		msg, _ := os.ReadFile(filepath.Join(procDir, "stderr"))
 		return "", fmt.Errorf("runc run %s: %v: %s", s.Handle, err, strings.TrimSpace(string(msg)))
 	}
+	// runc run --detach returns once it told the container's init to
+	// start, before the init has exec'd the process: until then its
+	// environment is runc's, without VCAP_APPLICATION. Wait for the exec so
+	// a listing right after Create sees the app.
+	pid := f.Pid(s.Handle)
+	for deadline := time.Now().Add(10 * time.Second); pid > 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !strings.HasPrefix(string(comm), "runc:") {
+			break
+		}
+	}
 	return s.Handle, nil
 }
 
