@@ -40,8 +40,11 @@ type BoundedReader struct {
 	stuck map[string]bool
 }
 
-// DefaultBoundedReader is what ReadBounded uses: 2 s per read, 4 workers.
-var DefaultBoundedReader = &BoundedReader{Timeout: 2 * time.Second, Workers: 4}
+// DefaultBoundedReader is what ReadBounded uses: 2 s per read, and up to
+// 32 reads blocked at once (each holds a goroutine and its thread in the
+// kernel) before further reads are refused; a sick cell often has several
+// processes stuck, and the stuck ones are skipped, not retried.
+var DefaultBoundedReader = &BoundedReader{Timeout: 2 * time.Second, Workers: 32}
 
 // ReadBounded reads path with DefaultBoundedReader.
 func ReadBounded(path string) ([]byte, error) { return DefaultBoundedReader.Read(path) }
@@ -50,7 +53,7 @@ func (r *BoundedReader) init() {
 	r.once.Do(func() {
 		n := r.Workers
 		if n <= 0 {
-			n = 4
+			n = 32
 		}
 		r.slots = make(chan struct{}, n)
 		r.stuck = map[string]bool{}
