@@ -82,7 +82,7 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 		// "stop action done" and leaves the process alone), so watch it
 		// again first: monit finds the live process and starts nothing.
 		logger.Info("unmonitored-but-running", lager.Data{"pid": pid})
-		if _, err := m.act(ctx, r.Timeout, r.Monit.Monitor); err != nil {
+		if _, err := m.act(ctx, orDefault(r.Timeout, 60*time.Second), r.Monit.Monitor); err != nil {
 			if stuck, perr := m.unanswered(ctx, err); stuck {
 				return r.stopWithoutMonit(ctx, logger, m, perr)
 			}
