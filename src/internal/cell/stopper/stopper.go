@@ -110,7 +110,7 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 // stopWithoutMonit stops the emitter when monit does not answer: every
 // process in bpm's cgroup for the job gets SIGTERM (the emitter sends no
 // unregister either way), then SIGKILL if it outlives the timeout, which is
-// what `bpm stop` does [bpm-release: src/bpm/lifecycle/runc_lifecycle.go].
+// what `bpm stop` does [bpm-release: src/bpm/runc/lifecycle/lifecycle.go StopProcess].
 func (r RouteEmitter) stopWithoutMonit(ctx context.Context, logger lager.Logger, m monitCalls, monitErr error) (string, error) {
 	why := noAnswer(m.deadline(), monitErr)
 	logger.Error("monit-not-answering", monitErr, lager.Data{"fallback": "pid-file-and-bpm-cgroup"})
