@@ -266,7 +266,7 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 	}
 	if len(res.Failures) > 0 {
 		q := a.quarantine(ctx, logger, b, unprunable(res.Failures, kept), st)
-		return outcome{detail: detail}, fmt.Errorf("%d container(s) could not be pruned: %s; posting the same operation again retries the prune", len(res.Failures), q)
+		return outcome{detail: detail}, fmt.Errorf("%d container(s) could not be pruned: %s; running the same sequestration again retries the prune", len(res.Failures), q)
 	}
 	st.Status.Quarantined = nil
 	return outcome{detail: detail}, nil
