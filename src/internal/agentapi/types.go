@@ -162,7 +162,11 @@ type Status struct {
 	// free around it (the runc fallback leaves garden's network, image
 	// and record behind); the container itself is gone.
 	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
-	Suspects       []string            `json:"suspects,omitempty"`
+	// Quarantined maps each container that could not be pruned to how it
+	// was isolated instead (inbound reset, egress blocked, frozen where the
+	// kernel allows), or "NOT isolated: why".
+	Quarantined map[string]string `json:"quarantined,omitempty"`
+	Suspects    []string          `json:"suspects,omitempty"`
 	// NoReplacement lists LRP instances BBS did not replace in time.
 	NoReplacement []string                 `json:"no_replacement,omitempty"`
 	Evidence      string                   `json:"evidence,omitempty"`

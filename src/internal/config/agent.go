@@ -44,6 +44,9 @@ type Garden struct {
 	// Socket is garden's unix socket; empty or absent means use runc only.
 	Socket    string `json:"socket"`
 	DepotPath string `json:"depot_path"`
+	// DestroyTimeoutSeconds bounds garden's destroy of one container; past
+	// it runc takes over (0: the default).
+	DestroyTimeoutSeconds int `json:"destroy_timeout_seconds"`
 }
 
 type Runc struct {
@@ -53,11 +56,17 @@ type Runc struct {
 	Root string `json:"root"`
 	// CgroupRoot is where cgroup hierarchies are mounted (/sys/fs/cgroup).
 	CgroupRoot string `json:"cgroup_root"`
+	// TimeoutSeconds bounds each runc call; a blocked one is abandoned
+	// (0: the default).
+	TimeoutSeconds int `json:"timeout_seconds"`
 }
 
 type Monit struct {
-	Address             string `json:"address"`
-	CredentialsFile     string `json:"credentials_file"`
+	Address         string `json:"address"`
+	CredentialsFile string `json:"credentials_file"`
+	// TimeoutSeconds bounds each monit call; past it the stoppers go on
+	// without monit (0: the default).
+	TimeoutSeconds      int    `json:"timeout_seconds"`
 	RouteEmitterService string `json:"route_emitter_service"`
 	RepService          string `json:"rep_service"`
 	// RepPidFile is read to SIGKILL the rep after it is unmonitored.

@@ -135,4 +135,5 @@ func recordCellSide(r *record.Record, st agentapi.Status) {
 	r.NoReplacement = st.NoReplacement
 	r.PruneFailures = st.PruneFailures
 	r.PruneLeftovers = st.PruneLeftovers
+	r.Quarantined = st.Quarantined
 }

@@ -3,6 +3,7 @@ package director
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,8 +35,11 @@ type Report struct {
 	NoReplacement  []string            `json:"no_replacement,omitempty"`
 	PruneFailures  map[string]string   `json:"prune_failures,omitempty"`
 	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
-	Evidence       ReportEvidence      `json:"evidence"`
-	SSH            *agentapi.SSHStatus `json:"ssh"`
+	// Quarantined: containers that could not be pruned and were isolated
+	// instead (or could not be: "NOT isolated").
+	Quarantined map[string]string   `json:"quarantined,omitempty"`
+	Evidence    ReportEvidence      `json:"evidence"`
+	SSH         *agentapi.SSHStatus `json:"ssh"`
 
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
@@ -102,6 +106,7 @@ func NewReport(r *record.Record) *Report {
 		rep.CellSteps = append(rep.CellSteps, rs)
 	}
 	rep.NoReplacement, rep.PruneFailures, rep.PruneLeftovers = r.NoReplacement, r.PruneFailures, r.PruneLeftovers
+	rep.Quarantined = r.Quarantined
 	return rep
 }
 
@@ -148,11 +153,18 @@ func (r *Report) WriteText(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\nContainers: kept %d %v, pruned %d\n", len(r.Kept), r.Kept, len(r.Pruned))
-	for handle, why := range r.PruneFailures {
-		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, why)
+	for _, handle := range sortedKeys(r.PruneFailures) {
+		fmt.Fprintf(w, "  not pruned: %s: %s\n", handle, r.PruneFailures[handle])
 	}
-	for handle, left := range r.PruneLeftovers {
-		fmt.Fprintf(w, "  pruned, left behind: %s: %s\n", handle, strings.Join(left, "; "))
+	for _, handle := range sortedKeys(r.PruneLeftovers) {
+		fmt.Fprintf(w, "  pruned, left behind: %s: %s\n", handle, strings.Join(r.PruneLeftovers[handle], "; "))
+	}
+	if len(r.Quarantined) > 0 {
+		hs := sortedKeys(r.Quarantined)
+		fmt.Fprintf(w, "  NOT PRUNED: %d container(s) could not be removed and were isolated instead, never left running unwatched:\n", len(hs))
+		for _, h := range hs {
+			fmt.Fprintf(w, "    %s: %s\n", h, r.Quarantined[h])
+		}
 	}
 	if len(r.NoReplacement) > 0 {
 		fmt.Fprintf(w, "  pruned before BBS ran them elsewhere (capacity was short for a while): %v\n", r.NoReplacement)
@@ -271,4 +283,14 @@ func sshLine(s agentapi.SSHStatus) string {
 		return fmt.Sprintf("%s can log in (in bosh_sshers, %d authorized key(s), sshd listening)", s.User, s.Keys)
 	}
 	return fmt.Sprintf("%s NOT ready: %s", s.User, s.Problem)
+}
+
+// sortedKeys lists a map's keys in order, so reports read the same twice.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -97,6 +97,9 @@ type Record struct {
 	// PruneLeftovers: what the backend could not free around a pruned
 	// container (the runc fallback leaves garden's records behind).
 	PruneLeftovers map[string][]string `json:"prune_leftovers,omitempty"`
+	// Quarantined says how each container that could not be pruned was
+	// isolated instead, or that it could not be.
+	Quarantined map[string]string `json:"quarantined,omitempty"`
 
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`

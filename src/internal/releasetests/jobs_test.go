@@ -84,10 +84,10 @@ func TestAgentRendersWithDefaults(t *testing.T) {
 		CellID:   cellID,
 		StateDir: "/var/vcap/data/sequester-agent",
 		LogLevel: "info",
-		Garden:   config.Garden{Socket: "/var/vcap/data/garden/garden.sock", DepotPath: "/var/vcap/data/garden/depot"},
-		Runc:     config.Runc{Binary: "/var/vcap/packages/runc/bin/runc", Root: "/run/containerd/runc/garden", CgroupRoot: "/sys/fs/cgroup"},
+		Garden:   config.Garden{Socket: "/var/vcap/data/garden/garden.sock", DepotPath: "/var/vcap/data/garden/depot", DestroyTimeoutSeconds: 30},
+		Runc:     config.Runc{Binary: "/var/vcap/packages/runc/bin/runc", Root: "/run/containerd/runc/garden", CgroupRoot: "/sys/fs/cgroup", TimeoutSeconds: 30},
 		Monit: config.Monit{
-			Address: "127.0.0.1:2822", CredentialsFile: "/var/vcap/monit/monit.user",
+			Address: "127.0.0.1:2822", CredentialsFile: "/var/vcap/monit/monit.user", TimeoutSeconds: 10,
 			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: "/var/vcap/sys/run/bpm/rep/rep.pid",
 			RouteEmitterPidFile: "/var/vcap/sys/run/bpm/route_emitter/route_emitter.pid",
 		},

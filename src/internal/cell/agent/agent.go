@@ -127,11 +127,17 @@ type Deps struct {
 	Now       func() time.Time
 }
 
-// Check is one preflight check; Run returns nil when it holds.
+// Check is one preflight check; Run returns nil when it holds, and a
+// Warning when the sequence can go on another way (the plan says how).
 type Check struct {
 	Name string
 	Run  func(ctx context.Context) error
 }
+
+// Warning is a preflight finding that does not refuse the sequence.
+type Warning struct{ Text string }
+
+func (w Warning) Error() string { return w.Text }
 
 // Agent runs at most one operation per cell, ever; the journal makes that
 // hold across restarts.
@@ -339,6 +345,11 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	steps = append(steps, fmt.Sprintf("prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
 	for _, c := range a.d.Preflight {
 		if err := c.Run(ctx); err != nil {
+			var w Warning
+			if errors.As(err, &w) {
+				p.plan.Warnings = append(p.plan.Warnings, c.Name+": "+w.Error())
+				continue
+			}
 			return p, refused("%s: %v", c.Name, err)
 		}
 	}

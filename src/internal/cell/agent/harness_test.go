@@ -75,9 +75,13 @@ type cell struct {
 	logFile    string
 }
 
-func newCell(t *testing.T) *cell {
+func newCell(t *testing.T, tweaks ...func(*cellrig.Options)) *cell {
 	t.Helper()
-	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID})
+	opts := cellrig.Options{CellID: cellID}
+	for _, tw := range tweaks {
+		tw(&opts)
+	}
+	r := cellrig.Start(t, lager.NewLogger("test"), opts)
 	c := &cell{
 		t: t, dir: r.Dir, rig: r,
 		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,

@@ -248,9 +248,14 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 		sort.Strings(ps)
 		return outcome{detail: detail}, fmt.Errorf("kept containers are not running: %s", strings.Join(ps, "; "))
 	}
-	if len(res.Failures) > 0 {
-		return outcome{detail: detail}, fmt.Errorf("%d container(s) could not be pruned and may still take work; posting the same operation again retries", len(res.Failures))
+	if fb, ok := b.(containers.Fallbacks); ok {
+		detail += fallbackDetail(fb.Fallbacks(), targets)
 	}
+	if len(res.Failures) > 0 {
+		q := a.quarantine(ctx, logger, b, unprunable(res.Failures, kept), st)
+		return outcome{detail: detail}, fmt.Errorf("%d container(s) could not be pruned: %s; running the same sequestration again retries the prune", len(res.Failures), q)
+	}
+	st.Status.Quarantined = nil
 	return outcome{detail: detail}, nil
 }
 

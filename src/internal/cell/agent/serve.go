@@ -49,6 +49,7 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	logger.Info("started", lager.Data{"address": srv.Addr(), "cell_id": cfg.CellID})
+	rearmRestartGuards(ctx, logger, w.Deps)
 	if a.Resume() {
 		logger.Info("resumed-journaled-operation")
 	}
@@ -64,4 +65,29 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// rearmRestartGuards re-takes, after an agent restart, what keeps a
+// stopped route emitter and rep from being started again (bpm's locks of
+// their jobs and the retries of monit's unmonitor): the locks died with
+// the agent process that held them, and a monit that recovers would start
+// the rep, whose start deletes every container.
+func rearmRestartGuards(ctx context.Context, logger lager.Logger, d Deps) {
+	st, ok := d.Journal.Current()
+	if !ok {
+		return
+	}
+	type rearmer interface{ Rearm(context.Context) string }
+	for _, s := range []struct {
+		step    string
+		stopper Stopper
+	}{{agentapi.StepWithdrawRoutes, d.RouteEmitter}, {agentapi.StepStopRep, d.Rep}} {
+		r, ok := s.stopper.(rearmer)
+		if !ok || !st.Finished(s.step) {
+			continue
+		}
+		if detail := r.Rearm(ctx); detail != "" {
+			logger.Info("rearmed-restart-guard", lager.Data{"step": s.step, "detail": detail})
+		}
+	}
 }

@@ -58,28 +58,9 @@ func WriteStatus(w io.Writer, st agentapi.Status) {
 	}
 	fmt.Fprintf(w, "\nkept (%d):   %s\n", len(st.Kept), strings.Join(st.Kept, ", "))
 	fmt.Fprintf(w, "pruned (%d): %s\n", len(st.Pruned), abbreviateList(st.Pruned, 10))
-	if len(st.PruneFailures) > 0 {
-		fmt.Fprintln(w, "prune failures:")
-		hs := make([]string, 0, len(st.PruneFailures))
-		for h := range st.PruneFailures {
-			hs = append(hs, h)
-		}
-		sort.Strings(hs)
-		for _, h := range hs {
-			fmt.Fprintf(w, "  %s: %s\n", h, st.PruneFailures[h])
-		}
-	}
-	if len(st.PruneLeftovers) > 0 {
-		fmt.Fprintln(w, "pruned, left behind (for garden or an operator to free):")
-		hs := make([]string, 0, len(st.PruneLeftovers))
-		for h := range st.PruneLeftovers {
-			hs = append(hs, h)
-		}
-		sort.Strings(hs)
-		for _, h := range hs {
-			fmt.Fprintf(w, "  %s: %s\n", h, strings.Join(st.PruneLeftovers[h], "; "))
-		}
-	}
+	writeHandleMap(w, "prune failures:", st.PruneFailures, func(v string) string { return v })
+	writeHandleMap(w, "pruned, left behind (for garden or an operator to free):", st.PruneLeftovers, func(v []string) string { return strings.Join(v, "; ") })
+	writeHandleMap(w, "NOT PRUNED, isolated instead (never left running unwatched):", st.Quarantined, func(v string) string { return v })
 	if len(st.Suspects) > 0 {
 		fmt.Fprintf(w, "suspects:   %s\n", strings.Join(st.Suspects, ", "))
 	}
@@ -114,4 +95,20 @@ func abbreviateList(s []string, n int) string {
 		return strings.Join(s, ", ")
 	}
 	return strings.Join(s[:n], ", ") + fmt.Sprintf(", ... (%d more)", len(s)-n)
+}
+
+// writeHandleMap prints a title and one line per container, in handle order.
+func writeHandleMap[V any](w io.Writer, title string, m map[string]V, show func(V) string) {
+	if len(m) == 0 {
+		return
+	}
+	fmt.Fprintln(w, title)
+	hs := make([]string, 0, len(m))
+	for h := range m {
+		hs = append(hs, h)
+	}
+	sort.Strings(hs)
+	for _, h := range hs {
+		fmt.Fprintf(w, "  %s: %s\n", h, show(m[h]))
+	}
 }

@@ -53,11 +53,11 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if err != nil {
 		return w, err
 	}
-	selector, err := backendSelector(logger, cfg)
+	monitDeadline := time.Duration(cfg.Monit.TimeoutSeconds) * time.Second
+	selector, backend, err := backendSelector(logger, cfg)
 	if err != nil {
 		return w, err
 	}
-	backend := selector.Select
 	w.Scanner = dstate.New(logger, dstate.Config{
 		CgroupRoot:   cfg.Runc.CgroupRoot,
 		SuspectAfter: time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
@@ -107,8 +107,8 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		Journal:      j,
 		Backend:      backend,
 		DState:       w.Scanner,
-		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), PidFile: cfg.Monit.RouteEmitterPidFile, Logger: logger},
-		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger},
+		RouteEmitter: stopper.RouteEmitter{Monit: mc, Service: orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), PidFile: cfg.Monit.RouteEmitterPidFile, Logger: logger, MonitDeadline: monitDeadline},
+		Rep:          stopper.Rep{Monit: mc, Service: orDefault(cfg.Monit.RepService, "rep"), PidFile: cfg.Monit.RepPidFile, Logger: logger, MonitDeadline: monitDeadline},
 		BoshAgent: stopper.BoshAgent{
 			Supervisor: orDefault(cfg.BoshAgent.Supervisor, stopper.SupervisorAuto), RunitService: cfg.BoshAgent.RunitService,
 			SvBinary: cfg.BoshAgent.SvBinary, SystemdUnit: cfg.BoshAgent.SystemdUnit, Logger: logger,
@@ -144,13 +144,32 @@ func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgen
 			return err
 		},
 	}}
-	for _, svc := range []string{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), orDefault(cfg.Monit.RepService, "rep")} {
-		svc := svc
+	deadline := time.Duration(cfg.Monit.TimeoutSeconds) * time.Second
+	if deadline <= 0 {
+		deadline = stopper.DefaultMonitDeadline
+	}
+	for _, job := range []struct{ svc, pidFile string }{
+		{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), cfg.Monit.RouteEmitterPidFile},
+		{orDefault(cfg.Monit.RepService, "rep"), cfg.Monit.RepPidFile},
+	} {
+		job := job
 		checks = append(checks, Check{
-			Name: "monit service " + svc,
+			Name: "monit service " + job.svc,
 			Run: func(ctx context.Context) error {
-				_, err := mc.Service(ctx, svc)
-				return err
+				cctx, cancel := context.WithTimeout(ctx, deadline)
+				defer cancel()
+				_, err := mc.Service(cctx, job.svc)
+				if err == nil || errors.Is(err, monit.ErrNoSuchService) || ctx.Err() != nil {
+					return err
+				}
+				// monit does not answer (stuck, as on a sick cell): the
+				// sequence stops the job without it, which needs bpm's
+				// pid file layout to check the process's cgroup.
+				if _, perr := stopper.ParseBPMPidFile(job.pidFile); perr != nil {
+					return fmt.Errorf("%v, and %s cannot be stopped without monit: %v", err, job.svc, perr)
+				}
+				logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"service": job.svc, "error": err.Error()})
+				return Warning{fmt.Sprintf("monit does not answer (%v): %s will be stopped without monit, by its pid file %s checked against bpm's cgroup, and held down with bpm's lock", err, job.svc, job.pidFile)}
 			},
 		})
 	}
@@ -168,7 +187,7 @@ func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgen
 
 // backendSelector prefers garden and falls back to runc when garden does
 // not answer, deciding on every call: garden may wedge mid-operation.
-func backendSelector(logger lager.Logger, cfg config.Agent) (*containers.Selector, error) {
+func backendSelector(logger lager.Logger, cfg config.Agent) (*containers.Selector, func(context.Context) (containers.Backend, error), error) {
 	var g *containers.Garden
 	var r *containers.Runc
 	if cfg.Runc.Root != "" {
@@ -184,9 +203,33 @@ func backendSelector(logger lager.Logger, cfg config.Agent) (*containers.Selecto
 		g = containers.NewGarden(logger, gc)
 	}
 	if g == nil && r == nil {
-		return nil, fmt.Errorf("config: neither garden.socket nor runc.root is set")
+		return nil, nil, fmt.Errorf("config: neither garden.socket nor runc.root is set")
 	}
-	return containers.NewSelector(logger, g, r), nil
+	selector := containers.NewSelector(logger, g, r)
+	// Every destroy and freeze gets a deadline: garden hanging on a delete
+	// hands that one container to runc, and a runc blocked in the kernel
+	// is abandoned, never waited for.
+	var fallback *containers.GardenWithRuncFallback
+	var bounded *containers.BoundedRunc
+	if r != nil {
+		runcDeadline := time.Duration(cfg.Runc.TimeoutSeconds) * time.Second
+		bounded = containers.NewBoundedRunc(r, runcDeadline)
+		if g != nil {
+			fallback = containers.NewGardenWithRuncFallback(logger, g, r, time.Duration(cfg.Garden.DestroyTimeoutSeconds)*time.Second, runcDeadline)
+		}
+	}
+	return selector, func(ctx context.Context) (containers.Backend, error) {
+		b, err := selector.Select(ctx)
+		switch {
+		case err != nil:
+			return nil, err
+		case b == containers.Backend(g) && fallback != nil:
+			return fallback, nil
+		case b == containers.Backend(r):
+			return bounded, nil
+		}
+		return b, nil
+	}, nil
 }
 
 // NetworkIsolator adapts package isolation to the agent: it re-reads the

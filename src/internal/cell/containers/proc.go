@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // DefaultProcRoot and DefaultCgroupRoot are the host's mounts; tests and the
@@ -180,12 +182,14 @@ func (v VCAPApplication) ProcessGUID() string {
 	return v.ApplicationID + "-" + v.ApplicationVersion
 }
 
-// ReadVCAPApplication reads VCAP_APPLICATION from /proc/<pid>/environ.
+// ReadVCAPApplication reads VCAP_APPLICATION from /proc/<pid>/environ,
+// within a deadline: the read of a process stuck in D state can block on
+// its memory lock, and must not stall the inventory.
 func ReadVCAPApplication(procRoot string, pid int) (VCAPApplication, bool) {
 	if procRoot == "" {
 		procRoot = DefaultProcRoot
 	}
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "environ"))
+	b, err := procfs.ReadBounded(filepath.Join(procRoot, strconv.Itoa(pid), "environ"))
 	if err != nil {
 		return VCAPApplication{}, false
 	}

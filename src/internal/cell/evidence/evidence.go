@@ -10,6 +10,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -310,7 +311,8 @@ func scanDState(procRoot string) []DProcess {
 		if b, err := os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
 			d.Wchan = strings.TrimSpace(string(b))
 		}
-		if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
+		// A D-state task's stack read waits for its exec lock; bounded.
+		if b, err := procfs.ReadBounded(filepath.Join(dir, "stack")); err == nil {
 			d.Stack = string(b)
 		} else {
 			d.Stack = "unreadable: " + err.Error()
@@ -331,7 +333,12 @@ func processTable(procRoot string) string {
 		if err != nil {
 			continue
 		}
-		cmd, _ := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
+		// cmdline takes the process's memory lock: bounded, so a process
+		// stuck in D state gets a note instead of stalling the bundle.
+		cmd, err := procfs.ReadBounded(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
+		if errors.Is(err, procfs.ErrReadStuck) || errors.Is(err, procfs.ErrTooManyStuck) {
+			cmd = []byte("(cmdline unreadable: " + err.Error() + ")")
+		}
 		if len(cmd) > 512 {
 			cmd = cmd[:512]
 		}

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"syscall"
 	"time"
 
+	"code.cloudfoundry.org/clock"
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
@@ -37,6 +39,20 @@ type RouteEmitter struct {
 	Logger  lager.Logger
 	// Timeout bounds the wait for the process to die (default 60 s).
 	Timeout time.Duration
+	// MonitDeadline bounds each monit call (default DefaultMonitDeadline);
+	// past it the emitter is stopped by its pid file, checked against
+	// bpm's cgroup for the job.
+	MonitDeadline time.Duration
+	// UnmonitorRetry is how often monit is asked again to unmonitor an
+	// emitter stopped without it (default DefaultUnmonitorRetry).
+	UnmonitorRetry time.Duration
+	ProcRoot       string
+	Clock          clock.Clock
+}
+
+func (r RouteEmitter) calls(logger lager.Logger) monitCalls {
+	return monitCalls{Monit: r.Monit, Service: r.Service, PidFile: r.PidFile, ProcRoot: r.ProcRoot,
+		Deadline: r.MonitDeadline, Retry: r.UnmonitorRetry, Clock: r.Clock, Logger: logger}
 }
 
 // Stop returns a short account of what it did.
@@ -44,10 +60,14 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 	logger := r.Logger.Session("stop-route-emitter", lager.Data{"service": r.Service})
 	logger.Info("starting")
 	defer logger.Info("finished")
-	before, err := r.Monit.Service(ctx, r.Service)
+	m := r.calls(logger)
+	before, err := m.service(ctx)
 	if err != nil {
-		logger.Error("failed-to-read-monit-status", err)
-		return "", err
+		if errors.Is(err, monit.ErrNoSuchService) || ctx.Err() != nil {
+			logger.Error("failed-to-read-monit-status", err)
+			return "", err
+		}
+		return r.stopWithoutMonit(ctx, logger, m, err)
 	}
 	pid := before.Pid
 	if !alive(pid) {
@@ -62,13 +82,19 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 		// "stop action done" and leaves the process alone), so watch it
 		// again first: monit finds the live process and starts nothing.
 		logger.Info("unmonitored-but-running", lager.Data{"pid": pid})
-		if _, err := r.Monit.Monitor(ctx, r.Service); err != nil {
+		if _, err := m.act(ctx, orDefault(r.Timeout, 60*time.Second), r.Monit.Monitor); err != nil {
+			if stuck, perr := m.unanswered(ctx, err); stuck {
+				return r.stopWithoutMonit(ctx, logger, m, perr)
+			}
 			logger.Error("failed-to-monitor", err)
 			return "", err
 		}
 	}
-	after, err := r.Monit.Stop(ctx, r.Service)
+	after, err := m.act(ctx, orDefault(r.Timeout, 60*time.Second), r.Monit.Stop)
 	if err != nil {
+		if stuck, perr := m.unanswered(ctx, err); stuck {
+			return r.stopWithoutMonit(ctx, logger, m, perr)
+		}
 		logger.Error("failed-to-stop", err)
 		return "", err
 	}
@@ -79,6 +105,41 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s stopped through monit (pid %d gone, not monitored)", r.Service, pid), nil
+}
+
+// stopWithoutMonit stops the emitter when monit does not answer: every
+// process in bpm's cgroup for the job gets SIGTERM (the emitter sends no
+// unregister either way), then SIGKILL if it outlives the timeout, which is
+// what `bpm stop` does [bpm-release: src/bpm/runc/lifecycle/lifecycle.go StopProcess].
+func (r RouteEmitter) stopWithoutMonit(ctx context.Context, logger lager.Logger, m monitCalls, monitErr error) (string, error) {
+	why := noAnswer(m.deadline(), monitErr)
+	logger.Error("monit-not-answering", monitErr, lager.Data{"fallback": "pid-file-and-bpm-cgroup"})
+	f, err := m.find()
+	if err != nil {
+		return "", fmt.Errorf("%s, and the route emitter cannot be found without it: %w", why, err)
+	}
+	guard := m.guard(ctx, f.job)
+	prefix := why + "; stopped without monit: "
+	if f.note != "" {
+		prefix += f.note + "; "
+	}
+	if len(f.procs) == 0 {
+		return prefix + fmt.Sprintf("%s already stopped (no process in bpm's cgroup %s); %s", r.Service, f.job.ContainerID(), guard), nil
+	}
+	what := f.describe()
+	start := m.clock().Now()
+	left := m.signal(ctx, f, syscall.SIGTERM, orDefault(r.Timeout, 60*time.Second)/2)
+	sig := "SIGTERM"
+	if len(left) > 0 {
+		logger.Info("sigterm-ignored", lager.Data{"pids": left})
+		sig = "SIGTERM, then SIGKILL"
+		if left = m.signal(ctx, f, syscall.SIGKILL, orDefault(r.Timeout, 60*time.Second)/2); len(left) > 0 {
+			err := fmt.Errorf("%s; %s survived SIGKILL (stuck in the kernel?): pid(s) %s", why, r.Service, joinInts(left))
+			logger.Error("process-survived-stop", err)
+			return "", err
+		}
+	}
+	return prefix + fmt.Sprintf("%s stopped with %s to %s, gone in %s; %s", r.Service, sig, what, m.clock().Since(start).Round(time.Millisecond), guard), nil
 }
 
 // Rep stops the rep without evacuation and without restart. Any signal the
@@ -96,6 +157,20 @@ type Rep struct {
 	Hold time.Duration
 	// Timeout bounds the wait for the killed process to vanish (default 30 s).
 	Timeout time.Duration
+	// MonitDeadline bounds each monit call (default DefaultMonitDeadline);
+	// past it the rep is killed by its pid file, checked against bpm's
+	// cgroup for the job.
+	MonitDeadline time.Duration
+	// UnmonitorRetry is how often monit is asked again to unmonitor a rep
+	// killed without it (default DefaultUnmonitorRetry).
+	UnmonitorRetry time.Duration
+	ProcRoot       string
+	Clock          clock.Clock
+}
+
+func (r Rep) calls(logger lager.Logger) monitCalls {
+	return monitCalls{Monit: r.Monit, Service: r.Service, PidFile: r.PidFile, ProcRoot: r.ProcRoot,
+		Deadline: r.MonitDeadline, Retry: r.UnmonitorRetry, Clock: r.Clock, Logger: logger}
 }
 
 // ErrRepRestarted means something started the rep again after it was killed.
@@ -105,10 +180,14 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 	logger := r.Logger.Session("stop-rep", lager.Data{"service": r.Service, "pid_file": r.PidFile})
 	logger.Info("starting")
 	defer logger.Info("finished")
-	s, err := r.Monit.Service(ctx, r.Service)
+	m := r.calls(logger)
+	s, err := m.service(ctx)
 	if err != nil {
-		logger.Error("failed-to-read-monit-status", err)
-		return "", err
+		if errors.Is(err, monit.ErrNoSuchService) || ctx.Err() != nil {
+			logger.Error("failed-to-read-monit-status", err)
+			return "", err
+		}
+		return r.stopWithoutMonit(ctx, logger, m, err)
 	}
 	pid := pidFromFile(r.PidFile)
 	// Two live candidates mean a stale pid file or a second rep: killing
@@ -122,7 +201,10 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 	// Unmonitor first: a killed process that monit still watches is
 	// restarted within a cycle, and the new rep destroys every container.
 	if s.Monitor != monit.NotMonitored {
-		if _, err := r.Monit.Unmonitor(ctx, r.Service); err != nil {
+		if _, err := m.act(ctx, 60*time.Second, r.Monit.Unmonitor); err != nil {
+			if stuck, perr := m.unanswered(ctx, err); stuck {
+				return r.stopWithoutMonit(ctx, logger, m, perr)
+			}
 			logger.Error("failed-to-unmonitor", err)
 			return "", err
 		}
@@ -143,7 +225,13 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("rep pid %d survived SIGKILL (stuck in the kernel?)", pid)
 		}
 	}
-	if err := r.verifyStaysDead(ctx, logger, pid); err != nil {
+	if err := r.verifyStaysDead(ctx, logger, m, pid); err != nil {
+		var stuck monitStuck
+		if errors.As(err, &stuck) {
+			// Killed and unmonitored, then monit stopped answering: the
+			// check goes on by bpm's cgroup, and the guard keeps it dead.
+			return r.stopWithoutMonit(ctx, logger, m, stuck.err)
+		}
 		return "", err
 	}
 	if killed {
@@ -154,12 +242,15 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 
 // verifyStaysDead watches for Hold that monit keeps the rep unmonitored
 // and that no rep process appears, by pid file or in monit's status.
-func (r Rep) verifyStaysDead(ctx context.Context, logger lager.Logger, killedPid int) error {
+func (r Rep) verifyStaysDead(ctx context.Context, logger lager.Logger, m monitCalls, killedPid int) error {
 	hold := orDefault(r.Hold, 5*time.Second)
 	deadline := time.Now().Add(hold)
 	for {
-		s, err := r.Monit.Service(ctx, r.Service)
+		s, err := m.service(ctx)
 		if err != nil {
+			if stuck, perr := m.unanswered(ctx, err); stuck {
+				return monitStuck{perr}
+			}
 			return fmt.Errorf("checking the rep stays dead: %w", err)
 		}
 		if s.Monitor != monit.NotMonitored {
@@ -180,6 +271,58 @@ func (r Rep) verifyStaysDead(ctx context.Context, logger lager.Logger, killedPid
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// monitStuck is monit not answering while the rep is watched.
+type monitStuck struct{ err error }
+
+func (m monitStuck) Error() string { return m.err.Error() }
+
+// stopWithoutMonit kills the rep when monit does not answer: bpm's lock
+// for the job is taken first, so nothing can start it again through bpm,
+// then every process in bpm's cgroup for the rep gets SIGKILL (never a
+// signal its shutdown would catch), and the cgroup must stay empty for
+// Hold.
+func (r Rep) stopWithoutMonit(ctx context.Context, logger lager.Logger, m monitCalls, monitErr error) (string, error) {
+	why := noAnswer(m.deadline(), monitErr)
+	logger.Error("monit-not-answering", monitErr, lager.Data{"fallback": "pid-file-and-bpm-cgroup"})
+	f, err := m.find()
+	if err != nil {
+		return "", fmt.Errorf("%s, and the rep cannot be found without it: %w", why, err)
+	}
+	guard := m.guard(ctx, f.job)
+	prefix := why + "; killed without monit: "
+	if f.note != "" {
+		prefix += f.note + "; "
+	}
+	what := "nothing to kill: " + f.describe()
+	if len(f.procs) > 0 {
+		what = "SIGKILL to " + f.describe()
+		if left := m.signal(ctx, f, syscall.SIGKILL, orDefault(r.Timeout, 30*time.Second)); len(left) > 0 {
+			return "", fmt.Errorf("%s; rep pid(s) %s survived SIGKILL (stuck in the kernel?)", why, joinInts(left))
+		}
+		logger.Info("sent-sigkill", lager.Data{"pids": f.pids()})
+	}
+	// Dead means bpm's cgroup for the rep stays empty: monit cannot say.
+	var back []int
+	m.poll(ctx, orDefault(r.Hold, 5*time.Second), 250*time.Millisecond, func() bool {
+		procs, err := processesOf(m.procRoot(), f.job)
+		if err == nil && len(procs) > 0 {
+			for p := range procs {
+				back = append(back, p)
+			}
+			return true
+		}
+		return false
+	})
+	if len(back) > 0 {
+		sort.Ints(back)
+		return "", fmt.Errorf("%w: pid(s) %s run in bpm's cgroup %s after the kill without monit", ErrRepRestarted, joinInts(back), f.job.ContainerID())
+	}
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	return prefix + fmt.Sprintf("%s; bpm's cgroup stayed empty for %s; %s", what, orDefault(r.Hold, 5*time.Second), guard), nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -46,6 +46,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bpmjobs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -76,6 +77,11 @@ type Options struct {
 	// Detached starts the stand-ins without the tie to this process, for a
 	// lab whose cell outlives the command that built it.
 	Detached bool
+	// BPMJobs runs the rep and route-emitter stand-ins the way bpm runs
+	// the real ones (pid files under sys/run/bpm, a cgroup each named like
+	// bpm's, starts under bpm's lock), so the agent can stop them when
+	// monit does not answer. Needs root and the cgroup v1 pids hierarchy.
+	BPMJobs bool
 }
 
 // Rig is a running cell. Its fields are for the harness to inspect and
@@ -88,10 +94,12 @@ type Rig struct {
 	Monit       *monitd.Daemon
 	MonitClient *monit.Client
 	Runit       *runitd.Daemon
-	Router      *Router
-	BBS         *bbsdouble.Double
-	BBSCAFile   string
-	BBSClient   agentapitest.Pair
+	// BPM is the bpm layout of the rep and route emitter (Options.BPMJobs).
+	BPM       *bpmjobs.Layout
+	Router    *Router
+	BBS       *bbsdouble.Double
+	BBSCAFile string
+	BBSClient agentapitest.Pair
 
 	RepPid, RepStarts, RepLog, EmitterPid, Heartbeats string
 
@@ -180,17 +188,33 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 	if err != nil {
 		return nil, err
 	}
+	repArgv := command("rep", "--garden-socket", r.Garden.Socket(), "--starts-file", r.RepStarts)
+	emitterArgv := command("route-emitter", "--router-url", r.Router.URL(), "--cell-id", r.CellID, "--interval", "50ms")
+	emitterLog := filepath.Join(dir, "route_emitter.log")
+	repStart := monitd.Background(repArgv, r.RepPid, r.RepLog)
+	emitterStart := monitd.Background(emitterArgv, r.EmitterPid, emitterLog)
+	if opts.BPMJobs {
+		bpmDir, err := sub("bpm")
+		if err != nil {
+			return nil, err
+		}
+		if r.BPM, err = bpmjobs.New(bpmDir); err != nil {
+			return nil, fmt.Errorf("bpm layout: %w", err)
+		}
+		// Closed after monit (closers run in reverse), so monit cannot
+		// start a job again once its cgroup is emptied.
+		r.closers = append(r.closers, quiet(r.BPM.Close))
+		r.RepPid, r.EmitterPid = r.BPM.PidFile("rep"), r.BPM.PidFile("route_emitter")
+		if repStart, err = r.BPM.StartProgram("rep", repArgv, r.RepLog); err != nil {
+			return nil, err
+		}
+		if emitterStart, err = r.BPM.StartProgram("route_emitter", emitterArgv, emitterLog); err != nil {
+			return nil, err
+		}
+	}
 	r.Monit, err = monitd.New(monitDir,
-		monitd.Service{
-			Name: "rep", PidFile: r.RepPid,
-			Start: monitd.Background(command("rep", "--garden-socket", r.Garden.Socket(), "--starts-file", r.RepStarts), r.RepPid, r.RepLog),
-			Stop:  monitd.KillTERM(r.RepPid),
-		},
-		monitd.Service{
-			Name: "route_emitter", PidFile: r.EmitterPid,
-			Start: monitd.Background(command("route-emitter", "--router-url", r.Router.URL(), "--cell-id", r.CellID, "--interval", "50ms"), r.EmitterPid, filepath.Join(dir, "route_emitter.log")),
-			Stop:  monitd.KillTERM(r.EmitterPid),
-		},
+		monitd.Service{Name: "rep", PidFile: r.RepPid, Start: repStart, Stop: monitd.KillTERM(r.RepPid)},
+		monitd.Service{Name: "route_emitter", PidFile: r.EmitterPid, Start: emitterStart, Stop: monitd.KillTERM(r.EmitterPid)},
 	)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package gardenrunc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -88,6 +89,15 @@ func (b *backend) BulkInfo(handles []string) (map[string]garden.ContainerInfoEnt
 func (b *backend) Destroy(handle string) error {
 	if _, err := b.Lookup(handle); err != nil {
 		return err
+	}
+	b.f.mu.Lock()
+	hang, release := b.f.hangDestroy[handle], b.f.released
+	b.f.mu.Unlock()
+	if hang {
+		// Garden hanging on a delete (garden-runc-release#121): the
+		// request never gets an answer while the fixture lives.
+		<-release
+		return errors.New("garden fixture closed")
 	}
 	if err := b.f.destroyRunc(handle); err != nil {
 		return err

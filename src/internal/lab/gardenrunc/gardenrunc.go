@@ -100,6 +100,10 @@ type Fixture struct {
 	wedge      net.Listener
 	wedgeConns []net.Conn
 	closed     bool
+	// hangDestroy holds the handles whose Destroy never returns; released
+	// closes when the fixture does, letting those requests go.
+	hangDestroy map[string]bool
+	released    chan struct{}
 }
 
 // Available says why the fixture cannot run here, or nil.
@@ -149,13 +153,15 @@ func New(dir string, opts Options) (*Fixture, error) {
 		dir = d
 	}
 	f := &Fixture{
-		dir:        dir,
-		socket:     filepath.Join(dir, "garden.sock"),
-		depot:      filepath.Join(dir, "depot"),
-		runcRoot:   filepath.Join(dir, "runc"),
-		runc:       opts.RuncBinary,
-		logger:     opts.Logger,
-		containers: map[string]*container{},
+		dir:         dir,
+		socket:      filepath.Join(dir, "garden.sock"),
+		depot:       filepath.Join(dir, "depot"),
+		runcRoot:    filepath.Join(dir, "runc"),
+		runc:        opts.RuncBinary,
+		logger:      opts.Logger,
+		containers:  map[string]*container{},
+		hangDestroy: map[string]bool{},
+		released:    make(chan struct{}),
 	}
 	if f.runc == "" {
 		f.runc = "runc"
@@ -321,6 +327,17 @@ func (f *Fixture) create(s Spec) (string, error) {
 		msg, _ := os.ReadFile(filepath.Join(procDir, "stderr"))
 		return "", fmt.Errorf("runc run %s: %v: %s", s.Handle, err, strings.TrimSpace(string(msg)))
 	}
+	// runc run --detach returns once it told the container's init to
+	// start, before the init has exec'd the process: until then its
+	// environment is runc's, without VCAP_APPLICATION. Wait for the exec so
+	// a listing right after Create sees the app.
+	pid := f.Pid(s.Handle)
+	for deadline := time.Now().Add(10 * time.Second); pid > 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !strings.HasPrefix(string(comm), "runc:") {
+			break
+		}
+	}
 	return s.Handle, nil
 }
 
@@ -431,6 +448,15 @@ func (f *Fixture) Wedge() error {
 	return f.listenWedged()
 }
 
+// HangDestroy makes garden's Destroy of handle never return (until the
+// fixture closes), as garden hanging on a delete does, while every other
+// request is answered.
+func (f *Fixture) HangDestroy(handle string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hangDestroy[handle] = true
+}
+
 // Unwedge makes garden answer again.
 func (f *Fixture) Unwedge() error {
 	f.closeWedge()
@@ -465,6 +491,7 @@ func (f *Fixture) Close() error {
 		return nil
 	}
 	f.closed = true
+	close(f.released)
 	srv := f.srv
 	f.srv = nil
 	handles := make([]string, 0, len(f.containers))
