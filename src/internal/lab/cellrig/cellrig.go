@@ -48,8 +48,8 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/runitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/runitd"
 )
 
 // InvestigatorGroup is the group file that lets the investigator in: a
