@@ -35,7 +35,7 @@ type cell struct {
 
 // startCell runs a real monit supervising a rep stand-in (which records
 // every start and every shutdown it sees) and a route-emitter stand-in.
-func startCell(t *testing.T) *cell {
+func startCell(t *testing.T, v monitd.Version) *cell {
 	dir := t.TempDir()
 	c := &cell{
 		repPid:       filepath.Join(dir, "rep.pid"),
@@ -43,7 +43,7 @@ func startCell(t *testing.T) *cell {
 		emitterPid:   filepath.Join(dir, "route_emitter.pid"),
 		registration: filepath.Join(dir, "registrations"),
 	}
-	c.monit = monitd.Start(t,
+	c.monit = monitd.StartVersion(t, v,
 		monitd.Service{
 			Name: "rep", PidFile: c.repPid,
 			Start: monitd.Background(standins.Command("rep", "--starts-file", c.repStarts), c.repPid, filepath.Join(dir, "rep.log")),
@@ -75,105 +75,114 @@ func lines(path string) int {
 }
 
 func TestRouteEmitterStopEndsRegistrationsAndIsIdempotent(t *testing.T) {
-	c := startCell(t)
-	s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", Logger: lager.NewLogger("test")}
-	pid := monitd.PidFromFile(c.emitterPid)
-	detail, err := s.Stop(context.Background())
-	if err != nil {
-		t.Fatalf("%v\n%s", err, c.monit.Log())
-	}
-	if monitd.Alive(pid) {
-		t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
-	}
-	n := lines(c.registration)
-	time.Sleep(500 * time.Millisecond) // ten registration intervals
-	if m := lines(c.registration); m != n {
-		t.Fatalf("routes still registered after stop: %d -> %d", n, m)
-	}
-	detail, err = s.Stop(context.Background())
-	if err != nil || !strings.Contains(detail, "already stopped") {
-		t.Fatalf("second stop = %q, %v", detail, err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", Logger: lager.NewLogger("test")}
+		pid := monitd.PidFromFile(c.emitterPid)
+		detail, err := s.Stop(context.Background())
+		if err != nil {
+			t.Fatalf("%v\n%s", err, c.monit.Log())
+		}
+		if monitd.Alive(pid) {
+			t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
+		}
+		n := lines(c.registration)
+		time.Sleep(500 * time.Millisecond) // ten registration intervals
+		if m := lines(c.registration); m != n {
+			t.Fatalf("routes still registered after stop: %d -> %d", n, m)
+		}
+		detail, err = s.Stop(context.Background())
+		if err != nil || !strings.Contains(detail, "already stopped") {
+			t.Fatalf("second stop = %q, %v", detail, err)
+		}
+	})
 }
 
 // Someone (an operator investigating) unmonitored the route emitter: monit
-// then reports no pid for it, and ignores a stop ("stop action done", the
-// process untouched), yet it keeps registering routes. The stopper finds it
-// by its pid file and stops it all the same.
+// then reports no pid for it, yet it keeps registering routes. Monit 5.33
+// ignores a stop of it ("stop action done", the process untouched), 5.2.5
+// runs the stop program; the stopper finds it by its pid file and stops it
+// on both.
 func TestRouteEmitterStopStopsAnUnmonitoredButRunningEmitter(t *testing.T) {
-	c := startCell(t)
-	ctx := context.Background()
-	pid := monitd.PidFromFile(c.emitterPid)
-	if _, err := c.client.Unmonitor(ctx, "route_emitter"); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := c.client.Service(ctx, "route_emitter"); s.Pid > 0 || !monitd.Alive(pid) {
-		t.Fatalf("setup: monit reports %+v, emitter pid %d alive=%v; want no pid from monit and a live emitter", s, pid, monitd.Alive(pid))
-	}
-	s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", PidFile: c.emitterPid, Logger: lager.NewLogger("test"), Timeout: 15 * time.Second}
-	detail, err := s.Stop(ctx)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, c.monit.Log())
-	}
-	if monitd.Alive(pid) {
-		t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
-	}
-	n := lines(c.registration)
-	time.Sleep(500 * time.Millisecond)
-	if m := lines(c.registration); m != n {
-		t.Fatalf("routes still registered after %q: %d -> %d", detail, n, m)
-	}
-	if svc, err := c.client.Service(ctx, "route_emitter"); err != nil || svc.Monitor != monit.NotMonitored {
-		t.Fatalf("monit afterwards: %+v %v", svc, err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		ctx := context.Background()
+		pid := monitd.PidFromFile(c.emitterPid)
+		if _, err := c.client.Unmonitor(ctx, "route_emitter"); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := c.client.Service(ctx, "route_emitter"); s.Pid > 0 || !monitd.Alive(pid) {
+			t.Fatalf("setup: monit reports %+v, emitter pid %d alive=%v; want no pid from monit and a live emitter", s, pid, monitd.Alive(pid))
+		}
+		s := stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", PidFile: c.emitterPid, Logger: lager.NewLogger("test"), Timeout: 15 * time.Second}
+		detail, err := s.Stop(ctx)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, c.monit.Log())
+		}
+		if monitd.Alive(pid) {
+			t.Fatalf("route emitter pid %d still alive after %q", pid, detail)
+		}
+		n := lines(c.registration)
+		time.Sleep(500 * time.Millisecond)
+		if m := lines(c.registration); m != n {
+			t.Fatalf("routes still registered after %q: %d -> %d", detail, n, m)
+		}
+		if svc, err := c.client.Service(ctx, "route_emitter"); err != nil || svc.Monitor != monit.NotMonitored {
+			t.Fatalf("monit afterwards: %+v %v", svc, err)
+		}
+	})
 }
 
 func TestRepStopKillsWithoutShutdownAndMonitDoesNotRestartIt(t *testing.T) {
-	c := startCell(t)
-	pid := monitd.PidFromFile(c.repPid)
-	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 2500 * time.Millisecond}
-	detail, err := s.Stop(context.Background())
-	if err != nil {
-		t.Fatalf("%v\n%s", err, c.monit.Log())
-	}
-	if monitd.Alive(pid) {
-		t.Fatalf("rep pid %d alive after %q", pid, detail)
-	}
-	starts, _ := os.ReadFile(c.repStarts)
-	if strings.Contains(string(starts), "shutdown") {
-		t.Fatalf("the rep ran its shutdown (it got a catchable signal):\n%s", starts)
-	}
-	if strings.Count(string(starts), "start pid=") != 1 {
-		t.Fatalf("the rep was started again:\n%s", starts)
-	}
-	svc, err := c.client.Service(context.Background(), "rep")
-	if err != nil || svc.Monitor != monit.NotMonitored {
-		t.Fatalf("monit still monitors the rep: %+v %v", svc, err)
-	}
-	detail, err = s.Stop(context.Background())
-	if err != nil || !strings.Contains(detail, "already stopped") {
-		t.Fatalf("second stop = %q, %v", detail, err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		pid := monitd.PidFromFile(c.repPid)
+		s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 2500 * time.Millisecond}
+		detail, err := s.Stop(context.Background())
+		if err != nil {
+			t.Fatalf("%v\n%s", err, c.monit.Log())
+		}
+		if monitd.Alive(pid) {
+			t.Fatalf("rep pid %d alive after %q", pid, detail)
+		}
+		starts, _ := os.ReadFile(c.repStarts)
+		if strings.Contains(string(starts), "shutdown") {
+			t.Fatalf("the rep ran its shutdown (it got a catchable signal):\n%s", starts)
+		}
+		if strings.Count(string(starts), "start pid=") != 1 {
+			t.Fatalf("the rep was started again:\n%s", starts)
+		}
+		svc, err := c.client.Service(context.Background(), "rep")
+		if err != nil || svc.Monitor != monit.NotMonitored {
+			t.Fatalf("monit still monitors the rep: %+v %v", svc, err)
+		}
+		detail, err = s.Stop(context.Background())
+		if err != nil || !strings.Contains(detail, "already stopped") {
+			t.Fatalf("second stop = %q, %v", detail, err)
+		}
+	})
 }
 
 func TestRepStopFailsWhenTheRepComesBack(t *testing.T) {
-	c := startCell(t)
-	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 20 * time.Second}
-	ctx := context.Background()
-	done := make(chan error, 1)
-	go func() { _, err := s.Stop(ctx); done <- err }()
-	// Someone (an operator, a stray `monit start all`) brings it back
-	// while the stopper watches.
-	deadline := time.Now().Add(15 * time.Second)
-	for monitd.Alive(monitd.PidFromFile(c.repPid)) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if _, err := c.client.Start(ctx, "rep"); err != nil {
-		t.Fatalf("restart: %v", err)
-	}
-	if err := <-done; err == nil || !strings.Contains(err.Error(), stopper.ErrRepRestarted.Error()) {
-		t.Fatalf("stop error = %v, want it to report the restart", err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test"), Hold: 20 * time.Second}
+		ctx := context.Background()
+		done := make(chan error, 1)
+		go func() { _, err := s.Stop(ctx); done <- err }()
+		// Someone (an operator, a stray `monit start all`) brings it back
+		// while the stopper watches.
+		deadline := time.Now().Add(15 * time.Second)
+		for monitd.Alive(monitd.PidFromFile(c.repPid)) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if _, err := c.client.Start(ctx, "rep"); err != nil {
+			t.Fatalf("restart: %v", err)
+		}
+		if err := <-done; err == nil || !strings.Contains(err.Error(), stopper.ErrRepRestarted.Error()) {
+			t.Fatalf("stop error = %v, want it to report the restart", err)
+		}
+	})
 }
 
 func TestBoshAgentUnderRunitStaysDown(t *testing.T) {
@@ -277,25 +286,27 @@ func TestBoshAgentSupervisorDetection(t *testing.T) {
 }
 
 func TestRepStopRefusesWhenThePidFileAndMonitDisagree(t *testing.T) {
-	c := startCell(t)
-	repPid := monitd.PidFromFile(c.repPid)
-	other := exec.Command("sleep", "300")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
-	stale := filepath.Join(t.TempDir(), "rep.pid")
-	if err := os.WriteFile(stale, []byte(strconv.Itoa(other.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: stale, Logger: lager.NewLogger("test"), Hold: time.Second}
-	if _, err := s.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "check which is the rep") {
-		t.Fatalf("stop = %v", err)
-	}
-	if !monitd.Alive(other.Process.Pid) || !monitd.Alive(repPid) {
-		t.Fatal("a process was killed although the rep's pid was ambiguous")
-	}
-	if svc, err := c.client.Service(context.Background(), "rep"); err != nil || svc.Monitor != monit.Monitored {
-		t.Fatalf("the rep was unmonitored: %+v %v", svc, err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		repPid := monitd.PidFromFile(c.repPid)
+		other := exec.Command("sleep", "300")
+		if err := other.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+		stale := filepath.Join(t.TempDir(), "rep.pid")
+		if err := os.WriteFile(stale, []byte(strconv.Itoa(other.Process.Pid)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := stopper.Rep{Monit: c.client, Service: "rep", PidFile: stale, Logger: lager.NewLogger("test"), Hold: time.Second}
+		if _, err := s.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "check which is the rep") {
+			t.Fatalf("stop = %v", err)
+		}
+		if !monitd.Alive(other.Process.Pid) || !monitd.Alive(repPid) {
+			t.Fatal("a process was killed although the rep's pid was ambiguous")
+		}
+		if svc, err := c.client.Service(context.Background(), "rep"); err != nil || svc.Monitor != monit.Monitored {
+			t.Fatalf("the rep was unmonitored: %+v %v", svc, err)
+		}
+	})
 }
