@@ -169,3 +169,38 @@ func waitDead(t *testing.T, pid int) {
 	}
 	t.Fatalf("process %d still alive", pid)
 }
+
+// Where the two monits differ for what the agent does. A stop of a service
+// nobody monitors: 5.2.5 (stemcells) runs the stop program, 5.33 answers
+// "stop action done" and leaves the process alone, which is why the route
+// emitter's stopper makes monit watch such a service before stopping it.
+// Both acknowledge an action (5.2.5 with 200, 5.33 with a 302 to the
+// service page) and both accept the CSRF token 5.33 requires.
+func TestStopOfAnUnmonitoredServiceDependsOnTheMonitVersion(t *testing.T) {
+	stops := map[string]bool{"5.2.5": true, "5.33.0": false}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "route_emitter")
+		d := monitd.StartVersion(t, v, svc)
+		want, known := stops[d.Version]
+		if !known {
+			t.Fatalf("monit %s: no expectation recorded for this version", d.Version)
+		}
+		c := newClient(t, d)
+		ctx := context.Background()
+		pid := monitd.PidFromFile(svc.PidFile)
+		if _, err := c.Unmonitor(ctx, "route_emitter"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Action(ctx, "route_emitter", "stop"); err != nil {
+			t.Fatalf("stop of an unmonitored service: %v", err)
+		}
+		stopped := false
+		for i := 0; i < 50 && !stopped; i++ {
+			time.Sleep(100 * time.Millisecond)
+			stopped = !monitd.Alive(pid)
+		}
+		if stopped != want {
+			t.Fatalf("monit %s: stop of an unmonitored service stopped it = %v, want %v\n%s", d.Version, stopped, want, d.Log())
+		}
+	})
+}

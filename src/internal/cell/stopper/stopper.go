@@ -58,9 +58,10 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 			return fmt.Sprintf("%s already stopped", r.Service), nil
 		}
 		// Unmonitored by someone else, yet running and registering routes.
-		// Monit ignores a stop for a service it does not monitor (5.33 says
-		// "stop action done" and leaves the process alone), so watch it
-		// again first: monit finds the live process and starts nothing.
+		// Monit 5.33 ignores a stop for a service it does not monitor ("stop
+		// action done", the process left alone) while the stemcells' 5.2.5
+		// runs the stop program; watching it again first works on both:
+		// monit finds the live process and starts nothing.
 		logger.Info("unmonitored-but-running", lager.Data{"pid": pid})
 		if _, err := r.Monit.Monitor(ctx, r.Service); err != nil {
 			logger.Error("failed-to-monitor", err)

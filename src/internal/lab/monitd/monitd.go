@@ -199,6 +199,14 @@ func (d *Daemon) allRunning() bool {
 	return true
 }
 
+// Pid is the monit daemon's process id.
+func (d *Daemon) Pid() int {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return 0
+	}
+	return d.cmd.Process.Pid
+}
+
 // Log returns monit's log so far, for failure messages.
 func (d *Daemon) Log() string {
 	b, _ := os.ReadFile(d.LogFile)
