@@ -75,9 +75,17 @@ type cell struct {
 	logFile    string
 }
 
+// newCell runs the cell on the rig's default monit (the stemcells' 5.2.5
+// when built).
 func newCell(t *testing.T) *cell {
 	t.Helper()
-	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID})
+	return newCellWith(t, monitd.Version{})
+}
+
+// newCellWith runs the cell on monit v.
+func newCellWith(t *testing.T, v monitd.Version) *cell {
+	t.Helper()
+	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID, MonitBinary: v.Binary})
 	c := &cell{
 		t: t, dir: r.Dir, rig: r,
 		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,

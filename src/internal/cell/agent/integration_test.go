@@ -24,8 +24,15 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
+// On the stemcells' monit 5.2.5 and Debian's 5.33: they differ in how
+// they run start programs, acknowledge actions and treat a stop of an
+// unmonitored service.
 func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
-	c := newCell(t)
+	monitd.ForEachVersion(t, sequesterTakesTheCellOutInOrder)
+}
+
+func sequesterTakesTheCellOutInOrder(t *testing.T, v monitd.Version) {
+	c := newCellWith(t, v)
 	hs := c.create(
 		gardenrunc.Spec{AppGUID: "app-keep", AppVersion: "v1", Index: 0, Ports: []int{8080}},
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0, Ports: []int{8080}},

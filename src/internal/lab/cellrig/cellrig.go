@@ -47,9 +47,9 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/runitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 )
 
 // InvestigatorGroup is the group file that lets the investigator in: a
@@ -76,6 +76,11 @@ type Options struct {
 	// Detached starts the stand-ins without the tie to this process, for a
 	// lab whose cell outlives the command that built it.
 	Detached bool
+	// MonitBinary is the monit the cell runs. Default: the stemcells'
+	// monit 5.2.5 when scripts/install-monit-525 built it (MONIT_525_BIN
+	// or .cache), else Debian's monit from PATH; Rig.Monit.Version says
+	// which ran.
+	MonitBinary string
 }
 
 // Rig is a running cell. Its fields are for the harness to inspect and
@@ -117,7 +122,10 @@ func Available() error {
 		return fmt.Errorf("real containers unavailable: %w", err)
 	}
 	var missing []string
-	for _, bin := range []string{"monit", "runsvdir", "sv"} {
+	if monitd.DefaultBinary() == "" {
+		missing = append(missing, "monit")
+	}
+	for _, bin := range []string{"runsvdir", "sv"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}
@@ -180,7 +188,10 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Monit, err = monitd.New(monitDir,
+	if opts.MonitBinary == "" {
+		opts.MonitBinary = monitd.DefaultBinary()
+	}
+	r.Monit, err = monitd.NewWith(monitDir, monitd.Options{Binary: opts.MonitBinary},
 		monitd.Service{
 			Name: "rep", PidFile: r.RepPid,
 			Start: monitd.Background(command("rep", "--garden-socket", r.Garden.Socket(), "--starts-file", r.RepStarts), r.RepPid, r.RepLog),
