@@ -193,6 +193,9 @@ func TestBoshAgentUnderRunitStaysDown(t *testing.T) {
 	if sup, err := s.Detect(); err != nil || sup != stopper.SupervisorRunit {
 		t.Fatalf("Detect = %q, %v", sup, err)
 	}
+	if desc, err := s.Describe(context.Background()); err != nil || !strings.Contains(desc, "runit supervises the BOSH agent (run: ") {
+		t.Fatalf("Describe = %q, %v", desc, err)
+	}
 	detail, err := s.Stop(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -213,39 +216,102 @@ func TestBoshAgentUnderRunitStaysDown(t *testing.T) {
 	}
 }
 
-// No systemd runs here, so a stand-in systemctl keeps the unit's state in
-// a file and records its calls.
-func TestBoshAgentUnderSystemdIsDisabledThenStopped(t *testing.T) {
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	state := filepath.Join(dir, "state")
-	if err := os.WriteFile(state, []byte("active"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := `#!/bin/sh
-echo "$@" >> ` + calls + `
+// No systemd runs here, so a stand-in systemctl keeps each unit's state
+// and properties in files and records its calls. The Noble units name no
+// dependency on each other (bosh-linux-stemcell-builder:
+// stages/bosh_go_agent/assets/bosh-agent.service, stages/bosh_monit/assets/monit.service).
+const standInSystemctl = `#!/bin/sh
+dir=$(dirname "$0")
+echo "$@" >> "$dir/calls"
 case "$1" in
-  stop) echo inactive > ` + state + ` ;;
-  is-active) s=$(cat ` + state + `); echo $s; [ "$s" = active ] ;;
+  disable) ;;
+  stop) echo inactive > "$dir/$2.state" ;;
+  is-active) s=$(cat "$dir/$2.state" 2>/dev/null || echo inactive); echo $s; [ "$s" = active ] ;;
+  show)
+    # show -p A,B [--value] UNIT
+    props=$3; value=""; unit=$4
+    if [ "$4" = --value ]; then value=1; unit=$5; fi
+    for p in $(echo "$props" | tr , ' '); do
+      v=$(cat "$dir/$unit.$p" 2>/dev/null)
+      if [ -n "$value" ]; then echo "$v"; else echo "$p=$v"; fi
+    done ;;
 esac
 `
+
+func standInSystemd(t *testing.T, props map[string]string) (stopper.BoshAgent, string) {
+	dir := t.TempDir()
 	systemctl := filepath.Join(dir, "systemctl")
-	if err := os.WriteFile(systemctl, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
+	files := map[string]string{
+		"systemctl": standInSystemctl, "bosh-agent.service.state": "active", "monit.service.state": "active",
+		"bosh-agent.service.Names": "bosh-agent.service agent.service",
+	}
+	for k, v := range props {
+		files[k] = v
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	runDir := filepath.Join(dir, "run-systemd")
 	if err := os.Mkdir(runDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := stopper.BoshAgent{Supervisor: "auto", RunitService: filepath.Join(dir, "no-sv"), SystemdUnit: "bosh-agent.service",
-		Systemctl: systemctl, SystemdRunDir: runDir, Logger: lager.NewLogger("test")}
-	if _, err := s.Stop(context.Background()); err != nil {
+	return stopper.BoshAgent{Supervisor: "auto", RunitService: filepath.Join(dir, "no-sv"), SystemdUnit: "bosh-agent",
+		Systemctl: systemctl, SystemdRunDir: runDir, Logger: lager.NewLogger("test")}, dir
+}
+
+func TestBoshAgentUnderSystemdIsDisabledThenStoppedAndMonitKeepsRunning(t *testing.T) {
+	s, dir := standInSystemd(t, nil)
+	desc, err := s.Describe(context.Background())
+	if err != nil || !strings.Contains(desc, "systemd runs the BOSH agent as bosh-agent.service (active)") {
+		t.Fatalf("Describe = %q, %v", desc, err)
+	}
+	_ = os.Remove(filepath.Join(dir, "calls"))
+	detail, err := s.Stop(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := os.ReadFile(calls)
-	want := "disable bosh-agent.service\nstop bosh-agent.service\nis-active bosh-agent.service\n"
-	if string(got) != want {
-		t.Fatalf("systemctl calls:\n%s\nwant:\n%s", got, want)
+	if !strings.Contains(detail, "monit.service still active") {
+		t.Fatalf("detail = %q, want it to say monit.service still runs", detail)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	var order []string
+	for _, l := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		if !strings.HasPrefix(l, "show ") {
+			order = append(order, l)
+		}
+	}
+	want := []string{"disable bosh-agent.service", "stop bosh-agent.service", "is-active bosh-agent.service", "is-active monit.service"}
+	if strings.Join(order, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("systemctl calls:\n%s\nwant, besides show: %q", got, want)
+	}
+}
+
+func TestBoshAgentStopRefusesWhenMonitWouldStopWithIt(t *testing.T) {
+	cases := []struct {
+		name  string
+		props map[string]string
+		want  string
+	}{
+		{"monit part of the agent's unit", map[string]string{"monit.service.PartOf": "bosh-agent.service"}, "PartOf=bosh-agent.service"},
+		{"monit bound to the agent's alias", map[string]string{"monit.service.BindsTo": "agent.service"}, "BindsTo=agent.service"},
+		{"the agent propagating its stop to monit", map[string]string{"bosh-agent.service.PropagatesStopTo": "monit.service"}, "PropagatesStopTo=monit.service"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, dir := standInSystemd(t, tc.props)
+			if _, err := s.Describe(context.Background()); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Describe = %v, want a refusal naming %s", err, tc.want)
+			}
+			if _, err := s.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "would stop monit.service too") {
+				t.Fatalf("Stop = %v, want a refusal", err)
+			}
+			calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+			if strings.Contains(string(calls), "disable") || strings.Contains(string(calls), "stop bosh-agent") {
+				t.Fatalf("the agent's unit was touched:\n%s", calls)
+			}
+		})
 	}
 }
 
