@@ -64,6 +64,20 @@ func sequesterTakesTheCellOutInOrder(t *testing.T, v monitd.Version) {
 	if len(plan.Keep) != 1 || plan.Keep[0].Handle != kept || len(plan.Prune) != 4 || !plan.SSH.Ready {
 		t.Fatalf("plan = %+v", plan)
 	}
+	// Every part the sequence needs, reached the way it will be used.
+	var parts []string
+	for _, p := range plan.Parts {
+		if !p.Ready {
+			t.Fatalf("plan says part %s is not ready: %s", p.Name, p.Detail)
+		}
+		parts = append(parts, p.Name)
+	}
+	if want := "monit, containers, runc root, BOSH agent supervisor, investigator sources (ssh.source_cidrs), investigator SSH"; strings.Join(parts, ", ") != want {
+		t.Fatalf("plan parts = %q, want %q", parts, want)
+	}
+	if d := plan.Parts[0].Detail; !strings.Contains(d, "monit "+c.monit.Version+" answers") {
+		t.Fatalf("monit part = %q, want it to name monit %s", d, c.monit.Version)
+	}
 	if !c.router.Registering() {
 		t.Fatal("a plan withdrew the routes")
 	}

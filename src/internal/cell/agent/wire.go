@@ -128,40 +128,8 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if cfg.Runc.Root == "" {
 		w.Deps.FreezeUnavailable = "garden's API has no freeze and runc.root is not configured"
 	}
-	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent))
+	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent), backend)
 	return w, nil
-}
-
-// preflight checks what the sequence will need, so a broken part refuses
-// the request instead of failing it half-way.
-func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgent stopper.BoshAgent) []Check {
-	checks := []Check{{
-		Name: "investigator sources (ssh.source_cidrs)",
-		Run: func(context.Context) error {
-			_, err := isolation.New(logger, nil, isolation.Options{AllowCIDRs: cfg.SSH.SourceCIDRs})
-			return err
-		},
-	}}
-	for _, svc := range []string{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), orDefault(cfg.Monit.RepService, "rep")} {
-		svc := svc
-		checks = append(checks, Check{
-			Name: "monit service " + svc,
-			Run: func(ctx context.Context) error {
-				_, err := mc.Service(ctx, svc)
-				return err
-			},
-		})
-	}
-	if cfg.BoshAgent.Stop {
-		checks = append(checks, Check{
-			Name: "BOSH agent supervisor",
-			Run: func(context.Context) error {
-				_, err := boshAgent.Detect()
-				return err
-			},
-		})
-	}
-	return checks
 }
 
 // backendSelector prefers garden and falls back to runc when garden does

@@ -17,7 +17,8 @@ import (
 )
 
 // The firewall case needs a network namespace with the stemcell's rule:
-// internal/cell/monitaccess tests it with the real agent.
+// internal/releasetests (monitfirewall_test.go) rebuilds the stemcell's
+// firewall and tests it with the real ctl and agent.
 func TestProbeTellsReachableFromDownAndStuck(t *testing.T) {
 	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
 		svc, _ := emitterService(t, "route_emitter")
