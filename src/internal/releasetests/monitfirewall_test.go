@@ -520,6 +520,15 @@ func TestJammyMonitFirewallLetsTheAgentThroughBecauseItsCtlAsks(t *testing.T) {
 			} else if code != 422 || !strings.Contains(body, "refused: monit: ") || !strings.Contains(body, tc.planExplain) || !strings.Contains(body, "monit restart sequester-agent") {
 				t.Fatalf("plan: HTTP %d %s\nwant a refusal naming the firewall and the fix\n%s", code, body, c.logs())
 			}
+			// The job's log says it too, from the agent's start.
+			want := `"message":"sequester-agent.serve.monit-reachable"`
+			if !tc.reaches {
+				want = `"kind":"dropped-by-firewall"`
+			}
+			c.waitFor("the agent to log whether monit answers it", 15*time.Second, func() bool {
+				b, _ := os.ReadFile(filepath.Join(c.vcap, "sys/log/sequester-agent/sequester-agent.stdout.log"))
+				return strings.Contains(string(b), want)
+			})
 			if got := inAccessCgroup(pid); got != tc.inCgroup {
 				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
 				t.Fatalf("agent in the monit-api-access cgroup = %v, want %v\n%s", got, tc.inCgroup, b)

@@ -31,6 +31,8 @@ type Wired struct {
 	Deps         Deps
 	Scanner      *dstate.Scanner
 	PollInterval time.Duration
+	// Monit is the monit client the stoppers use.
+	Monit *monit.Client
 }
 
 // FromConfig builds every part from the rendered agent config. It contacts
@@ -128,6 +130,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if cfg.Runc.Root == "" {
 		w.Deps.FreezeUnavailable = "garden's API has no freeze and runc.root is not configured"
 	}
+	w.Monit = mc
 	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent), backend)
 	return w, nil
 }

@@ -2,6 +2,7 @@ package stopper_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -373,6 +374,27 @@ func TestRepStopRefusesWhenThePidFileAndMonitDisagree(t *testing.T) {
 		}
 		if svc, err := c.client.Service(context.Background(), "rep"); err != nil || svc.Monitor != monit.Monitored {
 			t.Fatalf("the rep was unmonitored: %+v %v", svc, err)
+		}
+	})
+}
+
+// A stop that cannot reach monit says why in the step's error, naming the
+// fix: here monit is gone, so the connection is refused.
+func TestAStopThatCannotReachMonitSaysWhy(t *testing.T) {
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		c := startCell(t, v)
+		c.monit.Close()
+		for _, s := range []interface {
+			Stop(context.Context) (string, error)
+		}{
+			stopper.RouteEmitter{Monit: c.client, Service: "route_emitter", PidFile: c.emitterPid, Logger: lager.NewLogger("test")},
+			stopper.Rep{Monit: c.client, Service: "rep", PidFile: c.repPid, Logger: lager.NewLogger("test")},
+		} {
+			_, err := s.Stop(context.Background())
+			var ue *monit.UnreachableError
+			if !errors.As(err, &ue) || ue.Reach.Kind != monit.Down || !strings.Contains(err.Error(), "monit is not running; start it") {
+				t.Fatalf("%T.Stop with monit gone = %v, want it to say monit is down and how to start it", s, err)
+			}
 		}
 	})
 }
