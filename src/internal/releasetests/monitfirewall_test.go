@@ -2,6 +2,7 @@ package releasetests
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -69,6 +70,22 @@ const nobleRules = `table inet filter {
 }
 `
 
+// The current Noble rules bosh-agent keeps (bosh-agent:
+// platform/firewall/nftables_firewall.go, SetupMonitFirewall): jobs'
+// rules first, established connections, then any root process, then drop.
+const currentNobleRules = `table inet bosh_agent {
+  chain monit_access_jobs {
+  }
+  chain monit_access {
+    type filter hook output priority -1; policy accept;
+    jump monit_access_jobs
+    ct state established,related accept
+    meta skuid 0 ip daddr 127.0.0.1 tcp dport 2822 accept
+    ip daddr 127.0.0.1 tcp dport 2822 drop
+  }
+}
+`
+
 // The stemcell's monitrc (stages/bosh_monit/assets/monitrc), polling every
 // second instead of ten.
 const stemcellMonitrc = `set daemon 1
@@ -122,6 +139,8 @@ type cellOptions struct {
 	// helper puts the Jammy access helper on the machine (it is always
 	// there while monit starts, as the wrapper needs it).
 	helper bool
+	// nobleRules replaces the older Noble chain (Noble only).
+	nobleRules string
 }
 
 func requireFirewallRig(t *testing.T) {
@@ -168,12 +187,17 @@ func newFirewalledCell(t *testing.T, bin string, opts cellOptions) *firewalledCe
 			}
 		}
 		cmd := exec.Command("nsenter", "--net=/run/netns/"+c.ns, "--", "nft", "-f", "-")
-		cmd.Stdin = strings.NewReader(nobleRules)
+		rules := nobleRules
+		if opts.nobleRules != "" {
+			rules = opts.nobleRules
+		}
+		cmd.Stdin = strings.NewReader(rules)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			c.skipOrFail(fmt.Sprintf("nftables refuses the monit_output chain here (%v: %s)", err, out))
 		}
-		probe := exec.Command("nsenter", "--net=/run/netns/"+c.ns, "--", "nft", "add", "rule", "inet", "filter", "monit_output",
-			"socket", "cgroupv2", "level", "1", strconv.Quote(strings.TrimPrefix(c.cgroup2, "/sys/fs/cgroup/")), "ip", "daddr", "127.0.0.2", "accept")
+		probe := exec.Command("nsenter", "--net=/run/netns/"+c.ns, "--", "nft", "add", "table", "inet", "sqfw_probe", ";",
+			"add", "chain", "inet", "sqfw_probe", "c", ";",
+			"add", "rule", "inet", "sqfw_probe", "c", "socket", "cgroupv2", "level", "1", strconv.Quote(strings.TrimPrefix(c.cgroup2, "/sys/fs/cgroup/")), "accept")
 		if out, err := probe.CombinedOutput(); err != nil {
 			c.skipOrFail(fmt.Sprintf("this kernel or nft cannot match sockets on a cgroup v2 path (%v: %s), which the Noble monit firewall does", err, out))
 		}
@@ -540,26 +564,33 @@ func TestJammyMonitFirewallLetsTheAgentThroughBecauseItsCtlAsks(t *testing.T) {
 	}
 }
 
-// On Noble the ctl finds no helper and no bosh-enable-monit-access (an
-// older Noble stemcell) and adds a rule for its own cgroup v2 path to the
-// monit_output chain; the agent started bare from a shell, past the ctl,
-// is dropped, and its plan names the firewall.
+// On an older Noble stemcell the ctl finds no helper and no
+// bosh-enable-monit-access and adds a rule for its own cgroup v2 path to
+// the monit_output chain; the agent started bare from a shell, past the
+// ctl, is dropped, and its plan names the firewall. On current Noble rules
+// root gets through without asking.
 func TestNobleMonitFirewallLetsTheAgentThroughItsCgroupRule(t *testing.T) {
+	const olderNobleRule = "monit access: older Noble, added an accept rule to inet filter monit_output"
 	requireFirewallRig(t)
 	bin := buildSequester(t)
+	startBare := []string{"/bin/sh", "-c",
+		"mkdir -p /var/vcap/sys/run/sequester-agent /var/vcap/sys/log/sequester-agent; " +
+			"/var/vcap/packages/sequester/bin/sequester agent --config /var/vcap/jobs/sequester-agent/config/agent.json " +
+			"> /var/vcap/sys/log/sequester-agent/sequester-agent.stdout.log 2>&1 < /dev/null & " +
+			"echo $! > /var/vcap/sys/run/sequester-agent/sequester-agent.pid"}
 	cases := []struct {
 		name      string
 		opts      cellOptions
 		fromShell []string
 		reaches   bool
+		ctlSays   string
 	}{
-		{"started by monit", cellOptions{noble: true, agentUnderMonit: true}, nil, true},
-		{"started by its ctl from a shell", cellOptions{noble: true}, []string{"/var/vcap/jobs/sequester-agent/bin/ctl", "start"}, true},
-		{"started bare from a shell, without its ctl", cellOptions{noble: true}, []string{"/bin/sh", "-c",
-			"mkdir -p /var/vcap/sys/run/sequester-agent /var/vcap/sys/log/sequester-agent; " +
-				"/var/vcap/packages/sequester/bin/sequester agent --config /var/vcap/jobs/sequester-agent/config/agent.json " +
-				"> /var/vcap/sys/log/sequester-agent/sequester-agent.stdout.log 2>&1 < /dev/null & " +
-				"echo $! > /var/vcap/sys/run/sequester-agent/sequester-agent.pid"}, false},
+		{"started by monit", cellOptions{noble: true, agentUnderMonit: true}, nil, true, olderNobleRule},
+		{"started by its ctl from a shell", cellOptions{noble: true}, []string{"/var/vcap/jobs/sequester-agent/bin/ctl", "start"}, true, olderNobleRule},
+		{"started bare from a shell, without its ctl", cellOptions{noble: true}, startBare, false, ""},
+		// The answer the README gives: on current Noble a root process,
+		// which the agent is, gets through without asking.
+		{"current Noble, started bare as root", cellOptions{noble: true, nobleRules: currentNobleRules}, startBare, true, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -569,9 +600,18 @@ func TestNobleMonitFirewallLetsTheAgentThroughItsCgroupRule(t *testing.T) {
 			}
 			c.agentPid()
 			code, body := c.plan()
+			if tc.opts.nobleRules != "" {
+				// The rules are live: a process that is not root is dropped.
+				out, err := exec.Command("nsenter", "--net=/run/netns/"+c.ns, "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+					"curl", "-sS", "--max-time", "3", "http://127.0.0.1:2822/").CombinedOutput()
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 28 {
+					t.Fatalf("a non-root connect to monit = %v %s, want a time-out (curl exit 28)", err, out)
+				}
+			}
 			if tc.reaches {
-				if !strings.Contains(c.ctlLog(), "monit access: older Noble, added an accept rule to inet filter monit_output") {
-					t.Fatalf("ctl log does not say it added its rule:\n%s", c.ctlLog())
+				if !strings.Contains(c.ctlLog(), tc.ctlSays) {
+					t.Fatalf("ctl log does not say %q:\n%s", tc.ctlSays, c.ctlLog())
 				}
 				part := monitPart(t, body)
 				if code != 200 || !part.Ready {
