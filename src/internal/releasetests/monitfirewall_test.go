@@ -123,8 +123,9 @@ type firewalledCell struct {
 	noble  bool
 	netCls string
 	// cgroup2 is this cell's cgroup v2 directory (Noble).
-	cgroup2 string
-	monit   *exec.Cmd
+	cgroup2      string
+	monit        *exec.Cmd
+	monitVersion monitd.Version
 	// monitExited closes when the monit process ends.
 	monitExited chan struct{}
 	client      agentapitest.Pair
@@ -141,6 +142,8 @@ type cellOptions struct {
 	helper bool
 	// nobleRules replaces the older Noble chain (Noble only).
 	nobleRules string
+	// monit is the monit the cell runs (default: the stemcells' 5.2.5).
+	monit monitd.Version
 }
 
 func requireFirewallRig(t *testing.T) {
@@ -224,7 +227,12 @@ func newFirewalledCell(t *testing.T, bin string, opts cellOptions) *firewalledCe
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(monitd.Stemcell().Binary, filepath.Join(c.vcap, "bosh/bin/monit-actual")); err != nil {
+	if opts.monit.Binary == "" {
+		opts.monit = monitd.Stemcell()
+	}
+	opts.monit.Require(t)
+	c.monitVersion = opts.monit
+	if err := os.Symlink(opts.monit.Binary, filepath.Join(c.vcap, "bosh/bin/monit-actual")); err != nil {
 		t.Fatal(err)
 	}
 	if !opts.noble {
@@ -376,6 +384,36 @@ func (c *firewalledCell) plan() (int, string) {
 	return code, string(out)
 }
 
+// monitWatchesTheAgent waits until monit reports the sequester-agent job
+// monitored and running as pid, with no action pending: the ctl returned
+// and monit found the agent. Monit is asked from inside the cell with
+// access, as the stemcell's monit CLI wrapper does.
+func (c *firewalledCell) monitWatchesTheAgent(pid int) {
+	creds, err := os.ReadFile(filepath.Join(c.vcap, "monit/monit.user"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var last string
+	c.waitFor("monit to watch the agent it started", 15*time.Second, func() bool {
+		out, _ := c.command("", "/bin/bash", "-c", "source /var/vcap/bosh/etc/monit-access-helper.sh && permit_monit_access && "+
+			"curl -sS --max-time 5 -u "+strings.TrimSpace(string(creds))+" 'http://127.0.0.1:2822/_status?format=xml'").CombinedOutput()
+		last = string(out)
+		i := strings.Index(last, "<name>sequester-agent</name>")
+		if i < 0 {
+			return false
+		}
+		svc := last[i:]
+		if j := strings.Index(svc, "</service>"); j >= 0 {
+			svc = svc[:j]
+		}
+		return strings.Contains(svc, "<monitor>1</monitor>") && strings.Contains(svc, "<pendingaction>0</pendingaction>") &&
+			strings.Contains(svc, fmt.Sprintf("<pid>%d</pid>", pid))
+	})
+	if strings.Contains(c.logs(), "'sequester-agent' failed to start") {
+		c.t.Fatalf("monit says the ctl failed to start the agent:\n%s", c.logs())
+	}
+}
+
 func (c *firewalledCell) agentPid() int {
 	var pid int
 	c.waitFor("the agent's pid file", 30*time.Second, func() bool {
@@ -524,6 +562,8 @@ func TestJammyMonitFirewallLetsTheAgentThroughBecauseItsCtlAsks(t *testing.T) {
 		planExplain string
 	}{
 		{"started by monit", cellOptions{agentUnderMonit: true, helper: true}, false, true, "monit access: Jammy, moved into the monit-api-access cgroup", true, ""},
+		// Debian's monit waits for a start program: the ctl must return.
+		{"started by monit 5.33", cellOptions{agentUnderMonit: true, helper: true, monit: monitd.Debian()}, false, true, "monit access: Jammy, moved into the monit-api-access cgroup", true, ""},
 		{"started from a shell outside the access cgroup", cellOptions{helper: true}, true, true, "monit access: Jammy, moved into the monit-api-access cgroup", true, ""},
 		{"started from a shell on a machine without the helper", cellOptions{helper: false}, true, false, "monit access: no stemcell access mechanism found", false,
 			"the stemcell's monit firewall drops them because the agent did not ask for access"},
@@ -538,7 +578,11 @@ func TestJammyMonitFirewallLetsTheAgentThroughBecauseItsCtlAsks(t *testing.T) {
 			code, body := c.plan()
 			if tc.reaches {
 				part := monitPart(t, body)
-				if code != 200 || !part.Ready || !strings.Contains(part.Detail, "monit 5.2.5 answers at 127.0.0.1:2822") {
+				version, err := monitd.BinaryVersion(c.monitVersion.Binary)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if code != 200 || !part.Ready || !strings.Contains(part.Detail, "monit "+version+" answers at 127.0.0.1:2822") {
 					t.Fatalf("plan: HTTP %d, monit part %+v\n%s\n%s", code, part, body, c.logs())
 				}
 			} else if code != 422 || !strings.Contains(body, "refused: monit: ") || !strings.Contains(body, tc.planExplain) || !strings.Contains(body, "monit restart sequester-agent") {
@@ -559,6 +603,9 @@ func TestJammyMonitFirewallLetsTheAgentThroughBecauseItsCtlAsks(t *testing.T) {
 			}
 			if !strings.Contains(c.ctlLog(), tc.ctlSays) {
 				t.Fatalf("ctl log does not say %q:\n%s", tc.ctlSays, c.ctlLog())
+			}
+			if tc.opts.agentUnderMonit {
+				c.monitWatchesTheAgent(pid)
 			}
 		})
 	}

@@ -23,6 +23,8 @@ var (
 	KillTERM    = lab.KillTERM
 	PidFromFile = lab.PidFromFile
 	Alive       = lab.Alive
+	// BinaryVersion is what `monit -V` says a binary is.
+	BinaryVersion = lab.BinaryVersion
 )
 
 // Version is one monit the agent meets on a cell.
