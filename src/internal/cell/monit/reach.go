@@ -3,7 +3,7 @@ package monit
 import (
 	"bufio"
 	"context"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -212,19 +212,21 @@ func listening(addr string) bool {
 	return false
 }
 
-// parseProcAddr parses /proc/net/tcp's "0100007F:0B06": the address in
-// the kernel's byte order per 32-bit word, the port in hex.
+// parseProcAddr parses /proc/net/tcp's "0100007F:0B06": the kernel prints
+// each 32-bit word of the address as the number it holds in memory (so in
+// this machine's byte order), and the port in hex.
 func parseProcAddr(s string) (net.IP, int, bool) {
 	hexIP, hexPort, ok := strings.Cut(s, ":")
-	if !ok {
+	if !ok || len(hexIP)%8 != 0 {
 		return nil, 0, false
 	}
-	raw, err := hex.DecodeString(hexIP)
-	if err != nil || len(raw)%4 != 0 {
-		return nil, 0, false
-	}
-	for i := 0; i < len(raw); i += 4 {
-		raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+	raw := make([]byte, len(hexIP)/2)
+	for i := 0; i < len(hexIP); i += 8 {
+		word, err := strconv.ParseUint(hexIP[i:i+8], 16, 32)
+		if err != nil {
+			return nil, 0, false
+		}
+		binary.NativeEndian.PutUint32(raw[i/2:], uint32(word))
 	}
 	port, err := strconv.ParseUint(hexPort, 16, 16)
 	if err != nil {
