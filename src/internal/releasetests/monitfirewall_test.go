@@ -144,6 +144,10 @@ type cellOptions struct {
 	nobleRules string
 	// monit is the monit the cell runs (default: the stemcells' 5.2.5).
 	monit monitd.Version
+	// enableCommand puts a stand-in for bosh-enable-monit-access (a hard
+	// link to the bosh-agent binary on Noble from v1.267, which cannot run
+	// here) on the machine; it records who called it.
+	enableCommand bool
 }
 
 func requireFirewallRig(t *testing.T) {
@@ -240,6 +244,9 @@ func newFirewalledCell(t *testing.T, bin string, opts cellOptions) *firewalledCe
 		write("bosh/bin/monit", jammyMonitWrapper, 0o755)
 	}
 	write("bosh/etc/monitrc", stemcellMonitrc, 0o700)
+	if opts.enableCommand {
+		write("bosh/etc/bosh-enable-monit-access", "#!/bin/sh\necho \"bosh-enable-monit-access called from cgroup $(sed -n 's|^0::||p' /proc/self/cgroup)\"\n", 0o755)
+	}
 	write("monit/monit.user", "vcap:"+fmt.Sprintf("p%d", time.Now().UnixNano())+"\n", 0o600)
 	// Stand-ins for the services the agent's plan looks for.
 	for _, svc := range []string{"rep", "route_emitter"} {
@@ -638,6 +645,8 @@ func TestNobleMonitFirewallLetsTheAgentThroughItsCgroupRule(t *testing.T) {
 		// The answer the README gives: on current Noble a root process,
 		// which the agent is, gets through without asking.
 		{"current Noble, started bare as root", cellOptions{noble: true, nobleRules: currentNobleRules}, startBare, true, ""},
+		{"current Noble, started by its ctl, which asks with bosh-enable-monit-access", cellOptions{noble: true, nobleRules: currentNobleRules, enableCommand: true},
+			[]string{"/var/vcap/jobs/sequester-agent/bin/ctl", "start"}, true, "bosh-enable-monit-access called from cgroup /"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -655,6 +664,9 @@ func TestNobleMonitFirewallLetsTheAgentThroughItsCgroupRule(t *testing.T) {
 				if !errors.As(err, &ee) || ee.ExitCode() != 28 {
 					t.Fatalf("a non-root connect to monit = %v %s, want a time-out (curl exit 28)", err, out)
 				}
+			}
+			if tc.opts.enableCommand && !strings.Contains(c.ctlLog(), "monit access: Noble, asked with /var/vcap/bosh/etc/bosh-enable-monit-access") {
+				t.Fatalf("ctl log does not say it asked with bosh-enable-monit-access:\n%s", c.ctlLog())
 			}
 			if tc.reaches {
 				if !strings.Contains(c.ctlLog(), tc.ctlSays) {
