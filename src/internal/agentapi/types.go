@@ -83,12 +83,28 @@ type SequesterRequest struct {
 }
 
 type Plan struct {
-	CellID   string      `json:"cell_id"`
-	Keep     []Container `json:"keep"`
-	Prune    []Container `json:"prune"`
-	Steps    []string    `json:"steps"`
-	SSH      SSHStatus   `json:"ssh"`
-	Warnings []string    `json:"warnings,omitempty"`
+	CellID string      `json:"cell_id"`
+	Keep   []Container `json:"keep"`
+	Prune  []Container `json:"prune"`
+	Steps  []string    `json:"steps"`
+	SSH    SSHStatus   `json:"ssh"`
+	// Parts say, checked before anything changes, whether each cell part
+	// the sequence needs is reachable the way it will be used.
+	Parts    []Part   `json:"parts"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Part is one cell part the sequence needs (monit through its firewall,
+// the container backend, the runc root, the BOSH agent's supervisor,
+// investigator SSH) and how it was found.
+type Part struct {
+	Name  string `json:"name"`
+	Ready bool   `json:"ready"`
+	// Detail says how it was reached, or in one sentence why not and
+	// what fixes it.
+	Detail string `json:"detail"`
+	// Advisory parts weaken the sequence when missing but do not stop it.
+	Advisory bool `json:"advisory,omitempty"`
 }
 
 type SSHStatus struct {

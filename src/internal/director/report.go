@@ -253,6 +253,16 @@ func (p *PlanReport) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  step  %s\n", s)
 		}
 		fmt.Fprintf(w, "  ssh   %s\n", sshLine(p.Agent.SSH))
+		for _, pt := range p.Agent.Parts {
+			mark := "ready"
+			switch {
+			case !pt.Ready && pt.Advisory:
+				mark = "WARN "
+			case !pt.Ready:
+				mark = "NOT READY"
+			}
+			fmt.Fprintf(w, "  part  %s %s: %s\n", mark, pt.Name, pt.Detail)
+		}
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range p.Steps {

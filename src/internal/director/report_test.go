@@ -43,3 +43,22 @@ func TestReportTellsTheCellSideStepByStep(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanTextShowsHowEachCellPartWasReached(t *testing.T) {
+	p := &director.PlanReport{Instance: "diego-cell/abc", Deployment: "cf", Agent: &agentapi.Plan{Parts: []agentapi.Part{
+		{Name: "monit", Ready: true, Detail: "monit 5.2.5 answers at 127.0.0.1:2822 (through the stemcell's monit firewall)"},
+		{Name: "runc root", Advisory: true, Detail: "runc root /run/runc cannot be read"},
+		{Name: "investigator SSH", Detail: "investigator user investigator does not exist"},
+	}}}
+	var out bytes.Buffer
+	p.WriteText(&out)
+	for _, want := range []string{
+		"part  ready monit: monit 5.2.5 answers at 127.0.0.1:2822",
+		"part  WARN  runc root: runc root /run/runc cannot be read",
+		"part  NOT READY investigator SSH: investigator user investigator does not exist",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan text lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -121,17 +121,49 @@ type Deps struct {
 	// purpose), so runc is the backend, not a fallback worth a warning.
 	RuncByDesign bool
 	// Preflight checks, before anything changes, that the parts the
-	// sequence will need answer (monit knows the services, the BOSH
-	// agent's supervisor is known). Each problem refuses a sequester.
+	// sequence will need answer the way it will use them (monit through
+	// its firewall, the container backend, the BOSH agent's supervisor).
+	// Each problem of a part that is not advisory refuses a sequester.
 	Preflight []Check
 	Now       func() time.Time
 }
 
-// Check is one preflight check; Run returns nil when it holds, and a
-// Warning when the sequence can go on another way (the plan says how).
+// Check is one preflight check of a cell part. Run says how the part was
+// reached, or returns why it cannot be: a Warning when the sequence can
+// go on another way (the plan says how), any other error refuses.
 type Check struct {
 	Name string
-	Run  func(ctx context.Context) error
+	Run  func(ctx context.Context) (string, error)
+	// Advisory: a failure is a warning in the plan, not a refusal.
+	Advisory bool
+}
+
+// checkParts runs every check, so the plan shows each part, and returns
+// the refusal naming every part that is not ready.
+func (a *Agent) checkParts(ctx context.Context) ([]agentapi.Part, []string, error) {
+	parts := []agentapi.Part{}
+	var warnings, problems []string
+	for _, c := range a.d.Preflight {
+		detail, err := c.Run(ctx)
+		part := agentapi.Part{Name: c.Name, Ready: err == nil, Detail: detail, Advisory: c.Advisory}
+		var w Warning
+		if errors.As(err, &w) {
+			part.Advisory = true
+		}
+		if err != nil {
+			part.Detail = err.Error()
+			if part.Advisory {
+				warnings = append(warnings, c.Name+": "+part.Detail)
+			} else {
+				problems = append(problems, c.Name+": "+part.Detail)
+			}
+		}
+		parts = append(parts, part)
+	}
+	if len(problems) > 0 {
+		return parts, warnings, refused("%s", strings.Join(problems, "; "))
+	}
+	return parts, warnings, nil
 }
 
 // Warning is a preflight finding that does not refuse the sequence.
@@ -270,6 +302,12 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	if req.ReplacementTimeoutSeconds < 0 {
 		return p, invalid("replacement_timeout_seconds must not be negative")
 	}
+	// The parts first: a cell whose monit cannot be reached says so,
+	// whatever else is wrong with the request.
+	parts, partWarnings, err := a.checkParts(ctx)
+	if err != nil {
+		return p, err
+	}
 	inv, err := a.Inventory(ctx)
 	if err != nil {
 		return p, err
@@ -343,17 +381,9 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		steps = append(steps, fmt.Sprintf("wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(p.awaited)))
 	}
 	steps = append(steps, fmt.Sprintf("prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
-	for _, c := range a.d.Preflight {
-		if err := c.Run(ctx); err != nil {
-			var w Warning
-			if errors.As(err, &w) {
-				p.plan.Warnings = append(p.plan.Warnings, c.Name+": "+w.Error())
-				continue
-			}
-			return p, refused("%s: %v", c.Name, err)
-		}
-	}
+	p.plan.Warnings = append(p.plan.Warnings, partWarnings...)
 	p.plan.SSH = a.d.SSH.Check()
+	p.plan.Parts = append(parts, sshPart(p.plan.SSH))
 	if !p.plan.SSH.Ready {
 		msg := "investigator SSH is not ready: " + p.plan.SSH.Problem
 		if !req.AllowWithoutSSH {
@@ -369,6 +399,16 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	}
 	p.plan.Steps = steps
 	return p, nil
+}
+
+// sshPart is investigator SSH as a part: the account, its groups and keys,
+// and sshd listening.
+func sshPart(s agentapi.SSHStatus) agentapi.Part {
+	if !s.Ready {
+		return agentapi.Part{Name: "investigator SSH", Detail: s.Problem}
+	}
+	return agentapi.Part{Name: "investigator SSH", Ready: true,
+		Detail: fmt.Sprintf("account %s is in bosh_sshers with %d authorized key(s) and sshd listens", s.User, s.Keys)}
 }
 
 // awaitedInstances are the LRP instances on this cell whose containers

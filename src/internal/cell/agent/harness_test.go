@@ -75,9 +75,17 @@ type cell struct {
 	logFile    string
 }
 
+// newCell runs the cell on the rig's default monit (the stemcells' 5.2.5
+// when built).
 func newCell(t *testing.T, tweaks ...func(*cellrig.Options)) *cell {
 	t.Helper()
-	opts := cellrig.Options{CellID: cellID}
+	return newCellWith(t, monitd.Version{}, tweaks...)
+}
+
+// newCellWith runs the cell on monit v.
+func newCellWith(t *testing.T, v monitd.Version, tweaks ...func(*cellrig.Options)) *cell {
+	t.Helper()
+	opts := cellrig.Options{CellID: cellID, MonitBinary: v.Binary}
 	for _, tw := range tweaks {
 		tw(&opts)
 	}

@@ -24,8 +24,15 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
+// On the stemcells' monit 5.2.5 and Debian's 5.33: they differ in how
+// they run start programs, acknowledge actions and treat a stop of an
+// unmonitored service.
 func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
-	c := newCell(t)
+	monitd.ForEachVersion(t, sequesterTakesTheCellOutInOrder)
+}
+
+func sequesterTakesTheCellOutInOrder(t *testing.T, v monitd.Version) {
+	c := newCellWith(t, v)
 	hs := c.create(
 		gardenrunc.Spec{AppGUID: "app-keep", AppVersion: "v1", Index: 0, Ports: []int{8080}},
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0, Ports: []int{8080}},
@@ -56,6 +63,20 @@ func TestSequesterTakesTheCellOutInOrderAndKeepsWhatWasAsked(t *testing.T) {
 	}
 	if len(plan.Keep) != 1 || plan.Keep[0].Handle != kept || len(plan.Prune) != 4 || !plan.SSH.Ready {
 		t.Fatalf("plan = %+v", plan)
+	}
+	// Every part the sequence needs, reached the way it will be used.
+	var parts []string
+	for _, p := range plan.Parts {
+		if !p.Ready {
+			t.Fatalf("plan says part %s is not ready: %s", p.Name, p.Detail)
+		}
+		parts = append(parts, p.Name)
+	}
+	if want := "monit, containers, runc root, BOSH agent supervisor, investigator sources (ssh.source_cidrs), investigator SSH"; strings.Join(parts, ", ") != want {
+		t.Fatalf("plan parts = %q, want %q", parts, want)
+	}
+	if d := plan.Parts[0].Detail; !strings.Contains(d, "monit "+c.monit.Version+" answers") {
+		t.Fatalf("monit part = %q, want it to name monit %s", d, c.monit.Version)
 	}
 	if !c.router.Registering() {
 		t.Fatal("a plan withdrew the routes")

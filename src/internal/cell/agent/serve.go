@@ -2,12 +2,14 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 )
 
@@ -50,6 +52,11 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 	go func() { served <- srv.Serve() }()
 	logger.Info("started", lager.Data{"address": srv.Addr(), "cell_id": cfg.CellID})
 	rearmRestartGuards(ctx, logger, w.Deps)
+	if w.Monit != nil {
+		// Said once at start, in the job's log: whether monit answers this
+		// process through the stemcell's firewall, and if not, why.
+		go logMonitReach(pollCtx, logger, w.Monit)
+	}
 	if a.Resume() {
 		logger.Info("resumed-journaled-operation")
 	}
@@ -90,4 +97,13 @@ func rearmRestartGuards(ctx context.Context, logger lager.Logger, d Deps) {
 			logger.Info("rearmed-restart-guard", lager.Data{"step": s.step, "detail": detail})
 		}
 	}
+}
+
+func logMonitReach(ctx context.Context, logger lager.Logger, mc *monit.Client) {
+	r := mc.Probe(ctx)
+	if r.OK() {
+		logger.Info("monit-reachable", lager.Data{"address": r.Address, "monit_version": r.Version})
+		return
+	}
+	logger.Error("monit-unreachable", errors.New(r.Explanation), lager.Data{"address": r.Address, "kind": r.Kind})
 }

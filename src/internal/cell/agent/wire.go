@@ -31,6 +31,8 @@ type Wired struct {
 	Deps         Deps
 	Scanner      *dstate.Scanner
 	PollInterval time.Duration
+	// Monit is the monit client the stoppers use.
+	Monit *monit.Client
 }
 
 // FromConfig builds every part from the rendered agent config. It contacts
@@ -130,59 +132,9 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if cfg.Runc.Root == "" {
 		w.Deps.FreezeUnavailable = "garden's API has no freeze and runc.root is not configured"
 	}
-	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent))
+	w.Monit = mc
+	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent), backend)
 	return w, nil
-}
-
-// preflight checks what the sequence will need, so a broken part refuses
-// the request instead of failing it half-way.
-func preflight(logger lager.Logger, mc *monit.Client, cfg config.Agent, boshAgent stopper.BoshAgent) []Check {
-	checks := []Check{{
-		Name: "investigator sources (ssh.source_cidrs)",
-		Run: func(context.Context) error {
-			_, err := isolation.New(logger, nil, isolation.Options{AllowCIDRs: cfg.SSH.SourceCIDRs})
-			return err
-		},
-	}}
-	deadline := time.Duration(cfg.Monit.TimeoutSeconds) * time.Second
-	if deadline <= 0 {
-		deadline = stopper.DefaultMonitDeadline
-	}
-	for _, job := range []struct{ svc, pidFile string }{
-		{orDefault(cfg.Monit.RouteEmitterService, "route_emitter"), cfg.Monit.RouteEmitterPidFile},
-		{orDefault(cfg.Monit.RepService, "rep"), cfg.Monit.RepPidFile},
-	} {
-		job := job
-		checks = append(checks, Check{
-			Name: "monit service " + job.svc,
-			Run: func(ctx context.Context) error {
-				cctx, cancel := context.WithTimeout(ctx, deadline)
-				defer cancel()
-				_, err := mc.Service(cctx, job.svc)
-				if err == nil || errors.Is(err, monit.ErrNoSuchService) || ctx.Err() != nil {
-					return err
-				}
-				// monit does not answer (stuck, as on a sick cell): the
-				// sequence stops the job without it, which needs bpm's
-				// pid file layout to check the process's cgroup.
-				if _, perr := stopper.ParseBPMPidFile(job.pidFile); perr != nil {
-					return fmt.Errorf("%v, and %s cannot be stopped without monit: %v", err, job.svc, perr)
-				}
-				logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"service": job.svc, "error": err.Error()})
-				return Warning{fmt.Sprintf("monit does not answer (%v): %s will be stopped without monit, by its pid file %s checked against bpm's cgroup, and held down with bpm's lock", err, job.svc, job.pidFile)}
-			},
-		})
-	}
-	if cfg.BoshAgent.Stop {
-		checks = append(checks, Check{
-			Name: "BOSH agent supervisor",
-			Run: func(context.Context) error {
-				_, err := boshAgent.Detect()
-				return err
-			},
-		})
-	}
-	return checks
 }
 
 // backendSelector prefers garden and falls back to runc when garden does

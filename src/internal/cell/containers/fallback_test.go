@@ -33,7 +33,7 @@ func TestGardenWithRuncFallbackTakesRuncWhenGardenHangs(t *testing.T) {
 				return "runc"
 			},
 			gone:     true,
-			fallback: "garden's destroy did not return within 1s; destroyed through runc",
+			fallback: "garden's destroy did not return within 5s; destroyed through runc",
 		},
 		{
 			name: "garden's destroy never returns and runc hangs on the frozen container: abandoned at runc's deadline",

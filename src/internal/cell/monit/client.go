@@ -63,7 +63,8 @@ type Client struct {
 
 // NewClient reads the credentials file (one line, user:password, as
 // /var/vcap/monit/monit.user) and returns a client for address (host:port,
-// or a URL).
+// or a URL). A request that cannot reach monit fails with an
+// *UnreachableError saying why (reach.go).
 func NewClient(logger lager.Logger, address, credentialsFile string) (*Client, error) {
 	raw, err := os.ReadFile(credentialsFile)
 	if err != nil {
@@ -110,7 +111,7 @@ func (c *Client) Services(ctx context.Context) ([]Service, error) {
 	req.SetBasicAuth(c.user, c.password)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("monit status: %w", err)
+		return nil, c.explain(ctx, fmt.Errorf("monit status: %w", err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
@@ -182,7 +183,7 @@ func (c *Client) Action(ctx context.Context, service, action string) error {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("monit %s %s: %w", action, service, err)
+		return c.explain(ctx, fmt.Errorf("monit %s %s: %w", action, service, err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))

@@ -44,90 +44,98 @@ func newClient(t *testing.T, d *monitd.Daemon) *monit.Client {
 }
 
 func TestServicesReportsTheProcessMonitWatches(t *testing.T) {
-	svc, _ := emitterService(t, "route_emitter")
-	d := monitd.Start(t, svc)
-	c := newClient(t, d)
-	s, err := c.WaitFor(context.Background(), "route_emitter", monit.Service.Running)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, d.Log())
-	}
-	if want := monitd.PidFromFile(svc.PidFile); s.Pid != want {
-		t.Fatalf("monit pid = %d, pid file says %d", s.Pid, want)
-	}
-	if s.Monitor != monit.Monitored || s.Type != 3 {
-		t.Fatalf("service = %+v", s)
-	}
-	if _, err := c.Service(context.Background(), "no_such_job"); !errors.Is(err, monit.ErrNoSuchService) {
-		t.Fatalf("unknown service error = %v", err)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "route_emitter")
+		d := monitd.StartVersion(t, v, svc)
+		c := newClient(t, d)
+		s, err := c.WaitFor(context.Background(), "route_emitter", monit.Service.Running)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, d.Log())
+		}
+		if want := monitd.PidFromFile(svc.PidFile); s.Pid != want {
+			t.Fatalf("monit pid = %d, pid file says %d", s.Pid, want)
+		}
+		if s.Monitor != monit.Monitored || s.Type != 3 {
+			t.Fatalf("service = %+v", s)
+		}
+		if _, err := c.Service(context.Background(), "no_such_job"); !errors.Is(err, monit.ErrNoSuchService) {
+			t.Fatalf("unknown service error = %v", err)
+		}
+	})
 }
 
 func TestStopEndsTheProcessAndIsIdempotent(t *testing.T) {
-	svc, _ := emitterService(t, "route_emitter")
-	d := monitd.Start(t, svc)
-	c := newClient(t, d)
-	pid := monitd.PidFromFile(svc.PidFile)
-	ctx := context.Background()
-	for i := 0; i < 2; i++ {
-		s, err := c.Stop(ctx, "route_emitter")
-		if err != nil {
-			t.Fatalf("stop #%d: %v\n%s", i+1, err, d.Log())
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "route_emitter")
+		d := monitd.StartVersion(t, v, svc)
+		c := newClient(t, d)
+		pid := monitd.PidFromFile(svc.PidFile)
+		ctx := context.Background()
+		for i := 0; i < 2; i++ {
+			s, err := c.Stop(ctx, "route_emitter")
+			if err != nil {
+				t.Fatalf("stop #%d: %v\n%s", i+1, err, d.Log())
+			}
+			if s.Monitor != monit.NotMonitored {
+				t.Fatalf("after stop #%d monitor = %d", i+1, s.Monitor)
+			}
 		}
-		if s.Monitor != monit.NotMonitored {
-			t.Fatalf("after stop #%d monitor = %d", i+1, s.Monitor)
+		waitDead(t, pid)
+		if _, err := c.Start(ctx, "route_emitter"); err != nil {
+			t.Fatalf("start: %v\n%s", err, d.Log())
 		}
-	}
-	waitDead(t, pid)
-	if _, err := c.Start(ctx, "route_emitter"); err != nil {
-		t.Fatalf("start: %v\n%s", err, d.Log())
-	}
-	if np := monitd.PidFromFile(svc.PidFile); np == pid || !monitd.Alive(np) {
-		t.Fatalf("start did not run a new process: old %d new %d", pid, np)
-	}
+		if np := monitd.PidFromFile(svc.PidFile); np == pid || !monitd.Alive(np) {
+			t.Fatalf("start did not run a new process: old %d new %d", pid, np)
+		}
+	})
 }
 
 func TestUnmonitorLeavesTheProcessAloneAndMonitDoesNotRestartIt(t *testing.T) {
-	svc, _ := emitterService(t, "rep")
-	d := monitd.Start(t, svc)
-	c := newClient(t, d)
-	pid := monitd.PidFromFile(svc.PidFile)
-	if _, err := c.Unmonitor(context.Background(), "rep"); err != nil {
-		t.Fatalf("%v\n%s", err, d.Log())
-	}
-	if !monitd.Alive(pid) {
-		t.Fatal("unmonitor stopped the process")
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	waitDead(t, pid)
-	// monit polls every second; three cycles would have restarted it.
-	time.Sleep(3 * time.Second)
-	if np := monitd.PidFromFile(svc.PidFile); np != pid {
-		t.Fatalf("monit restarted an unmonitored service: pid %d -> %d", pid, np)
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "rep")
+		d := monitd.StartVersion(t, v, svc)
+		c := newClient(t, d)
+		pid := monitd.PidFromFile(svc.PidFile)
+		if _, err := c.Unmonitor(context.Background(), "rep"); err != nil {
+			t.Fatalf("%v\n%s", err, d.Log())
+		}
+		if !monitd.Alive(pid) {
+			t.Fatal("unmonitor stopped the process")
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitDead(t, pid)
+		// monit polls every second; three cycles would have restarted it.
+		time.Sleep(3 * time.Second)
+		if np := monitd.PidFromFile(svc.PidFile); np != pid {
+			t.Fatalf("monit restarted an unmonitored service: pid %d -> %d", pid, np)
+		}
+	})
 }
 
 func TestBadCredentialsAreAnError(t *testing.T) {
-	svc, _ := emitterService(t, "route_emitter")
-	d := monitd.Start(t, svc)
-	bad := filepath.Join(t.TempDir(), "monit.user")
-	if err := os.WriteFile(bad, []byte(d.User+":wrong\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := monit.NewClient(lager.NewLogger("test"), d.Address, bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Services(context.Background()); err == nil {
-		t.Fatal("status with a wrong password succeeded")
-	}
-	if err := c.Action(context.Background(), "route_emitter", "stop"); err == nil {
-		t.Fatal("stop with a wrong password succeeded")
-	}
-	if !monitd.Alive(monitd.PidFromFile(svc.PidFile)) {
-		t.Fatal("a refused stop stopped the service")
-	}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "route_emitter")
+		d := monitd.StartVersion(t, v, svc)
+		bad := filepath.Join(t.TempDir(), "monit.user")
+		if err := os.WriteFile(bad, []byte(d.User+":wrong\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := monit.NewClient(lager.NewLogger("test"), d.Address, bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Services(context.Background()); err == nil {
+			t.Fatal("status with a wrong password succeeded")
+		}
+		if err := c.Action(context.Background(), "route_emitter", "stop"); err == nil {
+			t.Fatal("stop with a wrong password succeeded")
+		}
+		if !monitd.Alive(monitd.PidFromFile(svc.PidFile)) {
+			t.Fatal("a refused stop stopped the service")
+		}
+	})
 }
 
 func TestNewClientRejectsMalformedCredentials(t *testing.T) {
@@ -160,4 +168,39 @@ func waitDead(t *testing.T, pid int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("process %d still alive", pid)
+}
+
+// Where the two monits differ for what the agent does. A stop of a service
+// nobody monitors: 5.2.5 (stemcells) runs the stop program, 5.33 answers
+// "stop action done" and leaves the process alone, which is why the route
+// emitter's stopper makes monit watch such a service before stopping it.
+// Both acknowledge an action (5.2.5 with 200, 5.33 with a 302 to the
+// service page) and both accept the CSRF token 5.33 requires.
+func TestStopOfAnUnmonitoredServiceDependsOnTheMonitVersion(t *testing.T) {
+	stops := map[string]bool{"5.2.5": true, "5.33.0": false}
+	monitd.ForEachVersion(t, func(t *testing.T, v monitd.Version) {
+		svc, _ := emitterService(t, "route_emitter")
+		d := monitd.StartVersion(t, v, svc)
+		want, known := stops[d.Version]
+		if !known {
+			t.Fatalf("monit %s: no expectation recorded for this version", d.Version)
+		}
+		c := newClient(t, d)
+		ctx := context.Background()
+		pid := monitd.PidFromFile(svc.PidFile)
+		if _, err := c.Unmonitor(ctx, "route_emitter"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Action(ctx, "route_emitter", "stop"); err != nil {
+			t.Fatalf("stop of an unmonitored service: %v", err)
+		}
+		stopped := false
+		for i := 0; i < 50 && !stopped; i++ {
+			time.Sleep(100 * time.Millisecond)
+			stopped = !monitd.Alive(pid)
+		}
+		if stopped != want {
+			t.Fatalf("monit %s: stop of an unmonitored service stopped it = %v, want %v\n%s", d.Version, stopped, want, d.Log())
+		}
+	})
 }

@@ -31,6 +31,9 @@ type BoshAgent struct {
 	RunitService string
 	SvBinary     string
 	SystemdUnit  string
+	// MonitUnit is monit's systemd unit on Noble (default monit.service);
+	// it must keep running when the agent's unit stops.
+	MonitUnit string
 	// Systemctl is the systemctl binary (default "systemctl").
 	Systemctl string
 	// SystemdRunDir tells auto detection systemd is PID 1 (default
@@ -89,10 +92,7 @@ func (b BoshAgent) stopRunit(ctx context.Context, logger lager.Logger) (string, 
 	if b.RunitService == "" {
 		return "", errors.New("runit service directory of the BOSH agent is not configured")
 	}
-	sv := b.SvBinary
-	if sv == "" {
-		sv = "sv"
-	}
+	sv := b.sv()
 	// The down file first: should anything restart runsv (or the VM
 	// reboot) between here and `sv down`, the agent still stays down.
 	down := filepath.Join(b.RunitService, "down")
@@ -122,17 +122,10 @@ func (b BoshAgent) stopRunit(ctx context.Context, logger lager.Logger) (string, 
 }
 
 func (b BoshAgent) stopSystemd(ctx context.Context, logger lager.Logger) (string, error) {
-	unit := b.SystemdUnit
-	if unit == "" {
-		unit = "bosh-agent.service"
-	}
-	systemctl := b.Systemctl
-	if systemctl == "" {
-		systemctl = "systemctl"
-	}
-	run := func(args ...string) (string, error) {
-		out, err := exec.CommandContext(ctx, systemctl, args...).CombinedOutput()
-		return strings.TrimSpace(string(out)), err
+	unit := b.unit()
+	run := func(args ...string) (string, error) { return b.systemctl(ctx, args...) }
+	if err := b.checkMonitIndependent(ctx); err != nil {
+		return "", err
 	}
 	// Disable first, for the same reason as runit's down file.
 	if out, err := run("disable", unit); err != nil {
@@ -151,5 +144,12 @@ func (b BoshAgent) stopSystemd(ctx context.Context, logger lager.Logger) (string
 	if !ok {
 		return "", fmt.Errorf("%s still %q after systemctl stop", unit, last)
 	}
-	return fmt.Sprintf("systemctl disable and stop %s (%s)", unit, last), nil
+	detail := fmt.Sprintf("systemctl disable and stop %s (%s)", unit, last)
+	// Checked, not assumed: the units say monit is independent, and its
+	// state after the stop shows it.
+	if monitState, _ := run("is-active", b.monitUnit()); monitState != "active" {
+		logger.Error("monit-not-active-after-agent-stop", fmt.Errorf("%s is %q", b.monitUnit(), monitState))
+		return detail + fmt.Sprintf("; WARNING %s is %q afterwards: the cell's jobs are no longer supervised", b.monitUnit(), monitState), nil
+	}
+	return detail + fmt.Sprintf("; %s still active", b.monitUnit()), nil
 }

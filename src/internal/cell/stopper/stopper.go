@@ -78,9 +78,10 @@ func (r RouteEmitter) Stop(ctx context.Context) (string, error) {
 			return fmt.Sprintf("%s already stopped", r.Service), nil
 		}
 		// Unmonitored by someone else, yet running and registering routes.
-		// Monit ignores a stop for a service it does not monitor (5.33 says
-		// "stop action done" and leaves the process alone), so watch it
-		// again first: monit finds the live process and starts nothing.
+		// Monit 5.33 ignores a stop for a service it does not monitor ("stop
+		// action done", the process left alone) while the stemcells' 5.2.5
+		// runs the stop program; watching it again first works on both:
+		// monit finds the live process and starts nothing.
 		logger.Info("unmonitored-but-running", lager.Data{"pid": pid})
 		if _, err := m.act(ctx, orDefault(r.Timeout, 60*time.Second), r.Monit.Monitor); err != nil {
 			if stuck, perr := m.unanswered(ctx, err); stuck {
@@ -116,7 +117,9 @@ func (r RouteEmitter) stopWithoutMonit(ctx context.Context, logger lager.Logger,
 	logger.Error("monit-not-answering", monitErr, lager.Data{"fallback": "pid-file-and-bpm-cgroup"})
 	f, err := m.find()
 	if err != nil {
-		return "", fmt.Errorf("%s, and the route emitter cannot be found without it: %w", why, err)
+		// Both causes stay in the chain: callers tell monit's kind of
+		// failure (firewall, down, stuck) from the pid file's.
+		return "", fmt.Errorf("monit did not answer within %s (%w), and the route emitter cannot be found without it: %w", m.deadline(), monitErr, err)
 	}
 	guard := m.guard(ctx, f.job)
 	prefix := why + "; stopped without monit: "
@@ -288,7 +291,7 @@ func (r Rep) stopWithoutMonit(ctx context.Context, logger lager.Logger, m monitC
 	logger.Error("monit-not-answering", monitErr, lager.Data{"fallback": "pid-file-and-bpm-cgroup"})
 	f, err := m.find()
 	if err != nil {
-		return "", fmt.Errorf("%s, and the rep cannot be found without it: %w", why, err)
+		return "", fmt.Errorf("monit did not answer within %s (%w), and the rep cannot be found without it: %w", m.deadline(), monitErr, err)
 	}
 	guard := m.guard(ctx, f.job)
 	prefix := why + "; killed without monit: "

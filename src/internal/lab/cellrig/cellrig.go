@@ -48,9 +48,9 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bpmjobs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/runitd"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/runitd"
 )
 
 // InvestigatorGroup is the group file that lets the investigator in: a
@@ -82,6 +82,11 @@ type Options struct {
 	// bpm's, starts under bpm's lock), so the agent can stop them when
 	// monit does not answer. Needs root and the cgroup v1 pids hierarchy.
 	BPMJobs bool
+	// MonitBinary is the monit the cell runs. Default: the stemcells'
+	// monit 5.2.5 when scripts/install-monit-525 built it (MONIT_525_BIN
+	// or .cache), else Debian's monit from PATH; Rig.Monit.Version says
+	// which ran.
+	MonitBinary string
 }
 
 // Rig is a running cell. Its fields are for the harness to inspect and
@@ -125,7 +130,10 @@ func Available() error {
 		return fmt.Errorf("real containers unavailable: %w", err)
 	}
 	var missing []string
-	for _, bin := range []string{"monit", "runsvdir", "sv"} {
+	if monitd.DefaultBinary() == "" {
+		missing = append(missing, "monit")
+	}
+	for _, bin := range []string{"runsvdir", "sv"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}
@@ -212,7 +220,10 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 			return nil, err
 		}
 	}
-	r.Monit, err = monitd.New(monitDir,
+	if opts.MonitBinary == "" {
+		opts.MonitBinary = monitd.DefaultBinary()
+	}
+	r.Monit, err = monitd.NewWith(monitDir, monitd.Options{Binary: opts.MonitBinary},
 		monitd.Service{Name: "rep", PidFile: r.RepPid, Start: repStart, Stop: monitd.KillTERM(r.RepPid)},
 		monitd.Service{Name: "route_emitter", PidFile: r.EmitterPid, Start: emitterStart, Stop: monitd.KillTERM(r.EmitterPid)},
 	)

@@ -1,243 +1,97 @@
-// Package monitd starts a real monit daemon for tests, configured like a
-// BOSH stemcell's (HTTP on loopback, basic auth from a credentials file,
-// one process check per service with a pid file), and tears it down.
+// Package monitd is the testing.TB side of internal/lab/monitd: it starts
+// a real monit for a test, tears it down at cleanup, and runs a test
+// against every monit the agent meets (the stemcell's 5.2.5 and Debian's
+// 5.33). A missing monit skips the test, and fails it when CI is set.
 package monitd
 
 import (
-	"bytes"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	lab "github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
 )
 
-// Service is one `check process` entry. Start and Stop are shell command
-// lines run by /bin/sh; they must not contain double quotes.
-type Service struct {
-	Name    string
-	PidFile string
-	Start   string
-	Stop    string
+// The lab package's types and helpers, so a test needs one import.
+type (
+	Service = lab.Service
+	Daemon  = lab.Daemon
+)
+
+var (
+	Background  = lab.Background
+	KillTERM    = lab.KillTERM
+	PidFromFile = lab.PidFromFile
+	Alive       = lab.Alive
+	// BinaryVersion is what `monit -V` says a binary is.
+	BinaryVersion = lab.BinaryVersion
+)
+
+// Version is one monit the agent meets on a cell.
+type Version struct {
+	// Name reads well in a subtest name.
+	Name string
+	// Binary is its executable; empty when it is not on this machine.
+	Binary string
+	// Missing says how to get it.
+	Missing string
 }
 
-// Daemon is a running monit.
-type Daemon struct {
-	Dir string
-	// Address is 127.0.0.1:port of monit's HTTP interface.
-	Address string
-	// CredentialsFile holds user:password like /var/vcap/monit/monit.user.
-	CredentialsFile string
-	User, Password  string
-	LogFile         string
-
-	cmd      *exec.Cmd
-	services []Service
-	exited   chan struct{}
+// Stemcell is the monit of BOSH stemcells, built by scripts/install-monit-525.
+func Stemcell() Version {
+	return Version{Name: "monit-5.2.5-stemcell", Binary: lab.StemcellBinary(),
+		Missing: "monit 5.2.5 is not built: run scripts/install-monit-525 (scripts/test does) or set " + lab.EnvStemcellMonit}
 }
 
-// Background is a start program that runs argv detached, appends its
-// output to logFile and writes its pid to pidFile, as BOSH job wrappers do.
-func Background(argv []string, pidFile, logFile string) string {
-	quoted := make([]string, len(argv))
-	for i, a := range argv {
-		quoted[i] = shellQuote(a)
+// Debian is Debian's packaged monit (5.33).
+func Debian() Version {
+	p, _ := exec.LookPath("monit")
+	return Version{Name: "monit-5.33-debian", Binary: p, Missing: "monit is not installed: scripts/install-test-deps installs it"}
+}
+
+// Versions are every monit the tests run against.
+func Versions() []Version { return []Version{Stemcell(), Debian()} }
+
+// Require skips the test when v is missing, or fails it when CI is set.
+func (v Version) Require(t testing.TB) {
+	t.Helper()
+	if v.Binary != "" {
+		return
 	}
-	return fmt.Sprintf("/bin/sh -c '%s >>%s 2>&1 & echo $! > %s'",
-		strings.Join(quoted, " "), logFile, pidFile)
+	if os.Getenv("CI") != "" {
+		t.Fatal(v.Missing)
+	}
+	t.Skip(v.Missing)
 }
 
-// KillTERM is a stop program that sends SIGTERM to the pid in pidFile, the
-// way monit stops a job (and the way that makes the real rep delete every
-// container).
-func KillTERM(pidFile string) string {
-	return fmt.Sprintf("/bin/sh -c 'kill -TERM $(cat %s)'", pidFile)
+// ForEachVersion runs f as one subtest per monit version.
+func ForEachVersion(t *testing.T, f func(t *testing.T, v Version)) {
+	t.Helper()
+	for _, v := range Versions() {
+		v := v
+		t.Run(v.Name, func(t *testing.T) {
+			v.Require(t)
+			f(t, v)
+		})
+	}
 }
 
-// Start writes a monitrc for services, starts monit in the foreground and
-// waits until its HTTP interface answers and every service runs. Cleanup
-// stops monit and SIGKILLs the services' processes.
+// Start runs Debian's monit for the test (see StartVersion).
 func Start(t testing.TB, services ...Service) *Daemon {
 	t.Helper()
-	if _, err := exec.LookPath("monit"); err != nil {
-		t.Skip("monit is not installed")
-	}
-	d, err := New(t.TempDir(), services...)
+	return StartVersion(t, Debian(), services...)
+}
+
+// StartVersion writes a monitrc for services, starts monit v and waits
+// until its HTTP interface answers and every service runs. Cleanup stops
+// monit and SIGKILLs the services' processes.
+func StartVersion(t testing.TB, v Version, services ...Service) *Daemon {
+	t.Helper()
+	v.Require(t)
+	d, err := lab.NewWith(t.TempDir(), lab.Options{Binary: v.Binary}, services...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
 	return d
-}
-
-// New is Start without testing.TB, for the lab (cellrig): monit keeps its
-// files in dir, which must exist, and the caller must Close.
-func New(dir string, services ...Service) (*Daemon, error) {
-	d := &Daemon{
-		Dir:             dir,
-		User:            "vcap",
-		Password:        "p4ss word-" + strconv.Itoa(os.Getpid()),
-		CredentialsFile: filepath.Join(dir, "monit.user"),
-		LogFile:         filepath.Join(dir, "monit.log"),
-		services:        services,
-		exited:          make(chan struct{}),
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	d.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	var rc bytes.Buffer
-	fmt.Fprintf(&rc, "set daemon 1\n")
-	fmt.Fprintf(&rc, "set pidfile %s\n", filepath.Join(dir, "monit.pid"))
-	fmt.Fprintf(&rc, "set idfile %s\n", filepath.Join(dir, "monit.id"))
-	fmt.Fprintf(&rc, "set statefile %s\n", filepath.Join(dir, "monit.state"))
-	fmt.Fprintf(&rc, "set logfile %s\n", d.LogFile)
-	fmt.Fprintf(&rc, "set httpd port %d and use address 127.0.0.1\n    allow %s:\"%s\"\n", port, d.User, d.Password)
-	for _, s := range services {
-		fmt.Fprintf(&rc, "check process %s with pidfile %s\n  start program = \"%s\"\n  stop program = \"%s\"\n",
-			s.Name, s.PidFile, s.Start, s.Stop)
-	}
-	rcPath := filepath.Join(dir, "monitrc")
-	// monit refuses a control file readable by others.
-	if err := os.WriteFile(rcPath, rc.Bytes(), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(d.CredentialsFile, []byte(d.User+":"+d.Password+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	if out, err := exec.Command("monit", "-c", rcPath, "-t").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("monitrc rejected: %v\n%s\n%s", err, out, rc.String())
-	}
-	d.cmd = exec.Command("monit", "-I", "-c", rcPath)
-	d.cmd.Stdout, d.cmd.Stderr = os.Stderr, os.Stderr
-	// Its own process group, so a signal meant for the test runner does
-	// not reach it and cleanup decides how it ends.
-	// Pdeathsig: should the test binary die without cleanup (a timeout
-	// panic), monit goes too.
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := d.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start monit: %v", err)
-	}
-	go func() { _ = d.cmd.Wait(); close(d.exited) }()
-	if err := d.waitReady(); err != nil {
-		// A half-started monit may already have started services.
-		d.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
-func (d *Daemon) waitReady() error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if d.allRunning() {
-			return nil
-		}
-		select {
-		case <-d.exited:
-			log, _ := os.ReadFile(d.LogFile)
-			return fmt.Errorf("monit exited early:\n%s", log)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	log, _ := os.ReadFile(d.LogFile)
-	return fmt.Errorf("monit services did not come up:\n%s", log)
-}
-
-// allRunning checks, without the production client, that monit answers and
-// each service's pid file names a live process.
-func (d *Daemon) allRunning() bool {
-	req, _ := http.NewRequest(http.MethodGet, "http://"+d.Address+"/_status?format=xml", nil)
-	req.SetBasicAuth(d.User, d.Password)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false
-	}
-	for _, s := range d.services {
-		if PidFromFile(s.PidFile) <= 0 || !Alive(PidFromFile(s.PidFile)) {
-			return false
-		}
-	}
-	return true
-}
-
-// Log returns monit's log so far, for failure messages.
-func (d *Daemon) Log() string {
-	b, _ := os.ReadFile(d.LogFile)
-	return string(b)
-}
-
-// Close stops monit and SIGKILLs the services' processes.
-func (d *Daemon) Close() {
-	if d.cmd.Process != nil {
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.exited:
-		case <-time.After(10 * time.Second):
-			_ = d.cmd.Process.Kill()
-			<-d.exited
-		}
-	}
-	// monit leaves the programs it started running when it quits.
-	for _, s := range d.services {
-		if pid := PidFromFile(s.PidFile); pid > 0 && Alive(pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-}
-
-// PidFromFile reads a pid file; 0 when absent or unreadable.
-func PidFromFile(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 0
-	}
-	return pid
-}
-
-// Alive reports whether pid names a process that is not a zombie.
-func Alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '-' || r == '_' || r == '.' || r == '=' || r == ':' || r == ',' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-	}) < 0 {
-		return s
-	}
-	// The whole command sits inside single quotes already (see Background),
-	// so only plain words are allowed through.
-	panic(fmt.Sprintf("monitd: argument %q needs quoting; use plain paths and words", s))
 }

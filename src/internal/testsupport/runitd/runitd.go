@@ -1,31 +1,18 @@
-// Package runitd starts a real runsvdir for tests, supervising one service
-// laid out like a Jammy stemcell's BOSH agent (/etc/sv/<name> linked into
-// the scanned directory), and tears it down.
+// Package runitd is the testing.TB side of internal/lab/runitd: it starts
+// a real runsvdir for a test and tears it down at cleanup. Missing runit
+// skips the test, and fails it when CI is set.
 package runitd
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	lab "github.com/cloudfoundry-community/cell-sequestration/internal/lab/runitd"
 )
 
-// Daemon is a running runsvdir with one service.
-type Daemon struct {
-	// ServiceDir is the service's directory (like /etc/sv/agent); pass it
-	// to `sv`.
-	ServiceDir string
-	// ScanDir is the directory runsvdir scans (like /etc/service).
-	ScanDir string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-}
+// Daemon is the lab package's running runsvdir.
+type Daemon = lab.Daemon
 
 // Start creates the service with the given run script body (a /bin/sh
 // script; exec the program so runsv supervises it directly), starts
@@ -34,93 +21,16 @@ func Start(t testing.TB, name, runScript string) *Daemon {
 	t.Helper()
 	for _, bin := range []string{"runsvdir", "sv"} {
 		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed: scripts/install-test-deps installs runit", bin)
+			}
 			t.Skipf("%s is not installed", bin)
 		}
 	}
-	d, err := New(t.TempDir(), name, runScript)
+	d, err := lab.New(t.TempDir(), name, runScript)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
 	return d
-}
-
-// New is Start without testing.TB, for the lab (cellrig): the service and
-// scan directories go under root, which must exist, and the caller must
-// Close.
-func New(root, name, runScript string) (*Daemon, error) {
-	d := &Daemon{
-		ServiceDir: filepath.Join(root, "sv", name),
-		ScanDir:    filepath.Join(root, "service"),
-		exited:     make(chan struct{}),
-	}
-	for _, dir := range []string{d.ServiceDir, d.ScanDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(d.ServiceDir, "run"), []byte("#!/bin/sh\n"+runScript+"\n"), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.Symlink(d.ServiceDir, filepath.Join(d.ScanDir, name)); err != nil {
-		return nil, err
-	}
-	d.cmd = exec.Command("runsvdir", "-P", d.ScanDir)
-	// Pdeathsig HUP: should the test binary die without cleanup,
-	// runsvdir stops its services and exits.
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGHUP}
-	if err := d.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start runsvdir: %v", err)
-	}
-	go func() { _ = d.cmd.Wait(); close(d.exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.HasPrefix(d.Status(), "run:") {
-			return d, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	status := d.Status()
-	d.Close()
-	return nil, fmt.Errorf("runit service %s did not come up: %s", name, status)
-}
-
-// Status is the output of `sv status` for the service.
-func (d *Daemon) Status() string {
-	out, _ := exec.Command("sv", "status", d.ServiceDir).CombinedOutput()
-	return string(bytes.TrimSpace(out))
-}
-
-// Pid is the pid runsv reports for the service, 0 when down.
-func (d *Daemon) Pid() int {
-	b, err := os.ReadFile(filepath.Join(d.ServiceDir, "supervise", "pid"))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
-}
-
-// Close stops runsvdir and, through it, the service.
-func (d *Daemon) Close() {
-	pid := d.Pid()
-	// SIGHUP makes runsvdir TERM every runsv, which stops its service.
-	_ = d.cmd.Process.Signal(syscall.SIGHUP)
-	select {
-	case <-d.exited:
-	case <-time.After(10 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-d.exited
-	}
-	// Give runsv a moment to stop its child, then make sure.
-	for i := 0; i < 50 && pid > 0 && syscall.Kill(pid, 0) == nil; i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if pid > 0 && syscall.Kill(pid, 0) == nil {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	if d.cmd.Process != nil {
-		// runsv processes are in runsvdir's process group.
-		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-	}
 }
