@@ -119,16 +119,29 @@ const (
 	StepSkipped = "skipped"
 )
 
-// Step names of the cell side, in the order they run.
+// Step names of the cell side. The contain phase comes first and takes
+// seconds: investigator SSH is checked, then the BOSH agent stops before
+// anything else, so no deploy of the cells' deployment can start the rep or
+// the route emitter again (the BOSH agent starts every monit job when a
+// deploy applies to its instance), then routes go, the rep dies and the
+// kept containers are isolated. The cleanup phase runs while the director
+// switches the VM.
 const (
+	StepCheckSSH          = "check-investigator-ssh"
+	StepStopBoshAgent     = "stop-bosh-agent"
 	StepWithdrawRoutes    = "withdraw-routes"
 	StepStopRep           = "stop-rep"
 	StepIsolateKept       = "isolate-kept"
 	StepCaptureEvidence   = "capture-evidence"
 	StepAwaitReplacements = "await-replacements"
 	StepPruneContainers   = "prune-containers"
-	StepCheckSSH          = "check-investigator-ssh"
-	StepStopBoshAgent     = "stop-bosh-agent"
+)
+
+// ContainSteps take the cell out of service (no traffic, no new work) and
+// run first; CleanupSteps follow. Together they are the sequence.
+var (
+	ContainSteps = []string{StepCheckSSH, StepStopBoshAgent, StepWithdrawRoutes, StepStopRep, StepIsolateKept}
+	CleanupSteps = []string{StepCaptureEvidence, StepAwaitReplacements, StepPruneContainers}
 )
 
 type Step struct {
@@ -167,6 +180,10 @@ type Status struct {
 	Durations     map[string]DurationStats `json:"durations,omitempty"`
 	Error         string                   `json:"error,omitempty"`
 	UpdatedAt     time.Time                `json:"updated_at"`
+	// ContainedAt is when the last contain step finished: the BOSH agent
+	// stopped, routes withdrawn, the rep dead, kept containers isolated.
+	// The cleanup steps run after it.
+	ContainedAt *time.Time `json:"contained_at,omitempty"`
 }
 
 // ErrorResponse is the body of every non-2xx answer.

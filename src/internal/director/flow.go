@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -14,13 +15,19 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
-// Step names of the director-side flow, in order.
+// Step names of the director-side flow.
 const (
-	StepPreflight           = "preflight"
-	StepRecord              = "record"
-	StepReserveIP           = "reserve-ip"
-	StepPauseResurrection   = "pause-resurrection"
-	StepCellSide            = "cell-side"
+	StepPreflight         = "preflight"
+	StepRecord            = "record"
+	StepReserveIP         = "reserve-ip"
+	StepPauseResurrection = "pause-resurrection"
+	// StepContain is the cell's contain phase: the BOSH agent stopped,
+	// routes withdrawn, the rep dead, kept containers isolated.
+	StepContain = "contain"
+	// The parallel phase: the cell cleans up while the director switches
+	// the VM, and the global pause bridges the scoped rule's re-read.
+	StepCellCleanup         = "cell-cleanup"
+	StepEndBridge           = "end-resurrection-bridge"
 	StepWaitUnresponsive    = "wait-unresponsive"
 	StepDeleteVMReference   = "delete-vm-reference"
 	StepRedeploy            = "redeploy"
@@ -29,9 +36,31 @@ const (
 	StepReport              = "report"
 )
 
-// Steps is the flow's order, for plans and reports.
-var Steps = []string{StepPreflight, StepRecord, StepReserveIP, StepPauseResurrection, StepCellSide,
-	StepWaitUnresponsive, StepDeleteVMReference, StepRedeploy, StepRestoreResurrection, StepVerify, StepReport}
+// Steps is the flow's order, for plans and reports. ParallelSteps run
+// side by side after the contain step and join before restore-resurrection.
+var Steps = []string{StepPreflight, StepRecord, StepReserveIP, StepPauseResurrection, StepContain,
+	StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepDeleteVMReference, StepRedeploy,
+	StepRestoreResurrection, StepVerify, StepReport}
+
+// ParallelSteps are the steps of the parallel phase, in Steps order.
+var ParallelSteps = []string{StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepDeleteVMReference, StepRedeploy}
+
+// StepDescriptions say what each step does, for plans.
+var StepDescriptions = map[string]string{
+	StepPreflight:           "check the director, the instance, its network, the agent and the limits; change nothing",
+	StepRecord:              "record the sequestration in the director's configs",
+	StepReserveIP:           "reserve the old IP in the cloud config that defines the network",
+	StepPauseResurrection:   "pause resurrection for the instance group with a resurrection config; pause the global switch as well (it takes effect at once) to bridge the minute until the health monitor reads the rule",
+	StepContain:             "on the cell, within seconds: check investigator SSH, stop the BOSH agent, withdraw routes, kill the rep, isolate kept containers",
+	StepCellCleanup:         "in parallel, on the cell: capture evidence, wait for BBS to run replacements elsewhere, prune the other containers",
+	StepEndBridge:           "in parallel: once the health monitor has read the scoped rule, put the global switch back to its prior value",
+	StepWaitUnresponsive:    "in parallel: wait until the director reports the agent unresponsive",
+	StepDeleteVMReference:   "in parallel: scan and resolve only this VM's problem with delete_vm_reference",
+	StepRedeploy:            "in parallel: deploy the current manifest against the latest cloud config: a new VM on a new IP",
+	StepRestoreResurrection: "after the join: restore resurrection to its prior value",
+	StepVerify:              "verify from the consumer's side: new IP, old IP reserved, rep presence moved, no LRP left on the old cell",
+	StepReport:              "report and mark the record complete",
+}
 
 // Bosh-agent states the record keeps to know whether restoring resurrection
 // is safe after a failure.
@@ -65,6 +94,12 @@ type Flow struct {
 
 	rec *record.Record
 	t   *target
+	// mu serialises record writes: the parallel phase's branches save
+	// from their own goroutines.
+	mu sync.Mutex
+	// posted: this process has posted the sequester request, so a failed
+	// status read afterwards is this attempt's outcome.
+	posted bool
 }
 
 // target is what preflight learnt about the instance.
@@ -160,40 +195,41 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 
-	steps := []struct {
-		name string
-		fn   func(context.Context, lager.Logger) error
-	}{
-		{StepReserveIP, f.reserveIP},
-		{StepPauseResurrection, f.pauseResurrection},
-		{StepCellSide, f.cellSide},
-		{StepWaitUnresponsive, f.waitUnresponsive},
-		{StepDeleteVMReference, f.deleteVMReference},
-		{StepRedeploy, f.redeploy},
-		{StepRestoreResurrection, f.restoreResurrection},
-		{StepVerify, f.verify},
+	for _, s := range []stepDef{{StepReserveIP, f.reserveIP}, {StepPauseResurrection, f.pauseResurrection}} {
+		if err := f.runStep(ctx, logger, s); err != nil {
+			return f.fail(ctx, logger, s.name, err)
+		}
 	}
-	for _, s := range steps {
-		if f.rec.Done(s.name) && !f.redo(s.name) {
-			logger.Info("step-already-done", lager.Data{"step": s.name})
-			continue
+	containErr := f.runStep(ctx, logger, stepDef{StepContain, f.contain})
+	if containErr != nil {
+		if f.boshAgent() != BoshAgentStopped {
+			return f.fail(ctx, logger, StepContain, containErr)
 		}
-		slog := logger.Session(s.name)
-		slog.Info("starting")
-		if err := f.save(func(r *record.Record) { r.Step(s.name).Start(f.now()) }); err != nil {
-			return f.fail(ctx, logger, s.name, err)
-		}
-		if err := s.fn(ctx, slog); err != nil {
-			slog.Error("failed", err)
-			return f.fail(ctx, logger, s.name, err)
-		}
-		if err := f.save(func(r *record.Record) { r.Step(s.name).Finish(f.now(), nil) }); err != nil {
-			return f.fail(ctx, logger, s.name, err)
-		}
-		slog.Info("finished")
+		// The BOSH agent is down: the instance is stuck unresponsive
+		// until the switch is done (every deploy of the deployment fails
+		// on it), so the director side goes on and the report says
+		// loudly what the cell could not do.
+		logger.Error("cell-not-contained-finishing-the-bosh-switch", containErr)
+		f.warn("THE CELL IS NOT FULLY CONTAINED: " + containErr.Error() + "; the BOSH switch was finished because the BOSH agent is already stopped; re-run the same command to finish the cell side, or take routes, rep and containers out by hand")
 	}
+	cleanupErr, directorStep, directorErr := f.parallel(ctx, logger, containErr == nil)
+	if directorErr != nil {
+		return f.fail(ctx, logger, directorStep, directorErr)
+	}
+	if err := f.runStep(ctx, logger, stepDef{StepRestoreResurrection, f.restoreResurrection}); err != nil {
+		return f.fail(ctx, logger, StepRestoreResurrection, err)
+	}
+	switch {
+	case containErr != nil:
+		return f.fail(ctx, logger, StepContain, containErr)
+	case cleanupErr != nil:
+		return f.fail(ctx, logger, StepCellCleanup, cleanupErr)
+	}
+	if err := f.runStep(ctx, logger, stepDef{StepVerify, f.verify}); err != nil {
+		return f.fail(ctx, logger, StepVerify, err)
+	}
+	now := f.now()
 	err = f.save(func(r *record.Record) {
-		now := f.now()
 		st := r.Step(StepReport)
 		st.Start(now)
 		st.Finish(now, nil)
@@ -204,6 +240,113 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	}
 	logger.Info("finished", lager.Data{"old_ip": f.rec.OldIP, "new_ip": f.rec.NewIP, "record_id": f.rec.ID})
 	return f.report(), nil
+}
+
+// stepDef is one step: its name and what it does.
+type stepDef struct {
+	name string
+	fn   func(context.Context, lager.Logger) error
+}
+
+// errSkipped, wrapped by a step, finishes it as skipped with the wrapped
+// text as its detail.
+type skipped struct{ why string }
+
+func (s skipped) Error() string { return s.why }
+
+// runStep skips a finished step, journals the start, runs it and records
+// the end; a failure is recorded on the step and returned.
+func (f *Flow) runStep(ctx context.Context, logger lager.Logger, s stepDef) error {
+	if f.done(s.name) && !f.redo(s.name) {
+		logger.Info("step-already-done", lager.Data{"step": s.name})
+		return nil
+	}
+	slog := logger.Session(s.name)
+	slog.Info("starting")
+	start := f.now()
+	if err := f.save(func(r *record.Record) { r.Step(s.name).Start(start) }); err != nil {
+		return err
+	}
+	err := s.fn(ctx, slog)
+	end := f.now()
+	var skip skipped
+	switch {
+	case errors.As(err, &skip):
+		err = f.save(func(r *record.Record) {
+			st := r.Step(s.name)
+			st.Finish(end, nil)
+			st.State, st.Detail = record.StepSkipped, skip.why
+		})
+		if err == nil {
+			slog.Info("skipped", lager.Data{"why": skip.why})
+		}
+		return err
+	case err != nil:
+		slog.Error("failed", err)
+		// Best effort: fail() records the failure again with the flow's.
+		_ = f.save(func(r *record.Record) { r.Step(s.name).Finish(end, err) })
+		return err
+	}
+	if err := f.save(func(r *record.Record) { r.Step(s.name).Finish(end, nil) }); err != nil {
+		return err
+	}
+	slog.Info("finished", lager.Data{"duration_seconds": end.Sub(start).Seconds()})
+	return nil
+}
+
+// parallel runs the phase after the contain step: the cell's cleanup (when
+// the cell contained), the end of the global bridge, and the director's
+// switch (wait for the unresponsive agent, delete the VM reference,
+// redeploy), and joins them. The bridge ends on its own once the scoped
+// rule is in force; when the switch finishes first, restore-resurrection
+// ends it at once (the replacement exists). It returns the cleanup's
+// error, and the first director-side step that failed with its error.
+func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool) (cleanupErr error, failedStep string, directorErr error) {
+	var wg sync.WaitGroup
+	if cleanup {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cleanupErr = f.runStep(ctx, logger, stepDef{StepCellCleanup, f.cellCleanup})
+		}()
+	}
+	bridgeCtx, stopBridge := context.WithCancel(ctx)
+	defer stopBridge()
+	bridgeDone := make(chan error, 1)
+	go func() { bridgeDone <- f.runStep(bridgeCtx, logger, stepDef{StepEndBridge, f.endBridge}) }()
+	for _, s := range []stepDef{{StepWaitUnresponsive, f.waitUnresponsive}, {StepDeleteVMReference, f.deleteVMReference}, {StepRedeploy, f.redeploy}} {
+		if err := f.runStep(ctx, logger, s); err != nil {
+			failedStep, directorErr = s.name, err
+			break
+		}
+	}
+	if directorErr == nil {
+		// The replacement exists: restore-resurrection ends the bridge
+		// now rather than when the rule is in force.
+		stopBridge()
+	}
+	wg.Wait()
+	if err := <-bridgeDone; err != nil && directorErr == nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+		// restore-resurrection tries the global switch again.
+		logger.Error("bridge-not-ended-yet", err)
+	}
+	return cleanupErr, failedStep, directorErr
+}
+
+func (f *Flow) done(step string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rec.Done(step)
+}
+
+func (f *Flow) boshAgent() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rec.BoshAgent
+}
+
+func (f *Flow) warn(w string) {
+	_ = f.save(func(r *record.Record) { r.Warnings = appendOnce(r.Warnings, w) })
 }
 
 func (f *Flow) report() *Report {
@@ -221,9 +364,13 @@ func (f *Flow) redo(step string) bool {
 	return step == StepPauseResurrection && f.rec.Resurrection.RestoredAt != nil && !f.rec.Done(StepRedeploy)
 }
 
-// save applies change to the stored record (merging with concurrent
-// writers) and keeps the result as the flow's copy.
+// save applies change to the flow's copy and to the stored record
+// (merging with concurrent writers), and takes the notes other writers
+// added. Writes are serialised; change must be deterministic (take times
+// before the call), since it is applied to both copies.
 func (f *Flow) save(change func(*record.Record)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	change(f.rec)
 	r, err := f.Store.Update(f.rec.Deployment, f.rec.InstanceID, func(r *record.Record) error {
 		change(r)
@@ -232,7 +379,7 @@ func (f *Flow) save(change func(*record.Record)) error {
 	if err != nil {
 		return err
 	}
-	*f.rec = r
+	f.rec.Warnings, f.rec.UpdatedAt = r.Warnings, r.UpdatedAt
 	return nil
 }
 
@@ -251,6 +398,12 @@ func (f *Flow) fail(ctx context.Context, logger lager.Logger, step string, cause
 			res.LeftPaused = true
 			f.rec.Warnings = appendOnce(f.rec.Warnings, "resurrection left paused: "+why+"; re-run the same command to finish, do not re-enable resurrection by hand")
 			logger.Info("resurrection-left-paused", lager.Data{"why": why})
+			// The scoped rule keeps it paused; the global switch goes
+			// back once the health monitor has read the rule.
+			if err := f.finishBridge(ctx, logger, true); err != nil {
+				f.rec.Warnings = appendOnce(f.rec.Warnings, "global resurrection is still paused by this run's bridge ("+err.Error()+"); re-run the same command, which puts it back")
+				logger.Error("bridge-not-ended", err)
+			}
 		} else if err := f.doRestore(logger); err != nil {
 			f.rec.Warnings = appendOnce(f.rec.Warnings, "could not restore resurrection: "+err.Error())
 			logger.Error("restore-resurrection-failed", err)
@@ -280,7 +433,7 @@ func (f *Flow) fail(ctx context.Context, logger lager.Logger, step string, cause
 // unsafeWindow: the cell side was started, the BOSH agent may be down, and
 // the replacement VM does not exist yet.
 func (f *Flow) unsafeWindow(logger lager.Logger) (bool, string) {
-	cs := f.rec.Step(StepCellSide)
+	cs := f.rec.Step(StepContain)
 	if cs.StartedAt == nil || f.rec.BoshAgent == BoshAgentRunning {
 		return false, ""
 	}

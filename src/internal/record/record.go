@@ -80,6 +80,10 @@ type Record struct {
 	// restored after a failure).
 	BoshAgent string              `json:"bosh_agent,omitempty"`
 	SSH       *agentapi.SSHStatus `json:"ssh,omitempty"`
+	// ContainedAt is when the cell reported its contain phase done (BOSH
+	// agent stopped, routes withdrawn, rep dead, kept containers
+	// isolated), by the cell's clock.
+	ContainedAt *time.Time `json:"contained_at,omitempty"`
 
 	// Verification is what the consumer-side checks saw.
 	Verification []string `json:"verification,omitempty"`
@@ -135,6 +139,21 @@ type Resurrection struct {
 	RestoredAt *time.Time `json:"restored_at,omitempty"`
 	// LeftPaused is set after a failure inside the unsafe window.
 	LeftPaused bool `json:"left_paused,omitempty"`
+	// Bridge: in scoped mode we also paused the global switch, which the
+	// director reads on every scan-and-fix request, to cover the minute
+	// until the health monitor reads the scoped rule; BridgeEndedAt is
+	// when the global switch went back to its prior value.
+	Bridge        bool       `json:"bridge,omitempty"`
+	BridgeEndedAt *time.Time `json:"bridge_ended_at,omitempty"`
+}
+
+// BridgeSeconds is how long the global switch bridged the scoped rule's
+// re-read (0 when there was no bridge or it has not ended).
+func (r Resurrection) BridgeSeconds() float64 {
+	if !r.Bridge || r.PausedAt == nil || r.BridgeEndedAt == nil {
+		return 0
+	}
+	return r.BridgeEndedAt.Sub(*r.PausedAt).Seconds()
 }
 
 // Step is one step of the director-side flow.

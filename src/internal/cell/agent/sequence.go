@@ -69,9 +69,11 @@ func (a *Agent) run(ctx context.Context) {
 		if out.skipped {
 			state = agentapi.StepSkipped
 		}
-		if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) {
+		end := a.d.Now()
+		if _, err := a.d.Journal.Update(end, func(s *journal.State) {
 			*s = cur
-			s.EndStep(name, state, out.detail, stepErr, a.d.Now())
+			s.EndStep(name, state, out.detail, stepErr, end)
+			markContained(s, end)
 			summarizeSteps(s)
 		}); err != nil {
 			logger.Error("failed-to-journal-step-end", err, lager.Data{"step": name})
@@ -83,6 +85,9 @@ func (a *Agent) run(ctx context.Context) {
 			return
 		}
 		stepLogger.Info("finished", lager.Data{"state": state, "detail": out.detail})
+		if name == agentapi.ContainSteps[len(agentapi.ContainSteps)-1] {
+			logger.Info("contained")
+		}
 	}
 	if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) { s.Status.Phase = agentapi.PhaseDone }); err != nil {
 		logger.Error("failed-to-journal-completion", err)
@@ -288,12 +293,28 @@ func (a *Agent) stopBoshAgent(ctx context.Context, logger lager.Logger, st *jour
 	}
 	// The step before checked investigator access, but a resumed operation
 	// (this step failed, or the agent died here) may come back much later:
-	// check again right before the last way in goes.
+	// check again right before the other way in goes.
 	if _, err := a.checkSSH(ctx, logger, st); err != nil {
 		return outcome{}, err
 	}
 	d, err := a.d.BoshAgent.Stop(ctx)
 	return outcome{detail: d}, err
+}
+
+// markContained sets the status's ContainedAt once every contain step has
+// finished: the moment the cell stopped taking traffic and work, which the
+// director reports as the time to contain.
+func markContained(s *journal.State, now time.Time) {
+	if s.Status.ContainedAt != nil {
+		return
+	}
+	for _, name := range agentapi.ContainSteps {
+		if !s.Finished(name) {
+			return
+		}
+	}
+	t := now.UTC()
+	s.Status.ContainedAt = &t
 }
 
 // summarizeSteps keeps count, total, max and p99 of the finished steps'
