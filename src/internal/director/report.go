@@ -44,9 +44,9 @@ type Report struct {
 	Resurrection record.Resurrection `json:"resurrection"`
 	// ResurrectionBridgeSeconds is how long the global switch was paused
 	// to bridge the health monitor's re-read of the scoped rule.
-	ResurrectionBridgeSeconds float64 `json:"resurrection_bridge_seconds,omitempty"`
-	Warnings     []string            `json:"warnings,omitempty"`
-	Error        string              `json:"error,omitempty"`
+	ResurrectionBridgeSeconds float64  `json:"resurrection_bridge_seconds,omitempty"`
+	Warnings                  []string `json:"warnings,omitempty"`
+	Error                     string   `json:"error,omitempty"`
 	// Tasks are the director tasks this run waited for (this process's
 	// only: a resumed run lists its own).
 	Tasks       []TaskTiming `json:"tasks,omitempty"`
