@@ -38,18 +38,24 @@ const (
 
 // Steps is the flow's order, for plans and reports. ParallelSteps run
 // side by side after the contain step and join before restore-resurrection.
-var Steps = []string{StepPreflight, StepRecord, StepReserveIP, StepPauseResurrection, StepContain,
-	StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepDeleteVMReference, StepRedeploy,
+//
+// The old IP is reserved only once the director reports the agent
+// unresponsive: a deploy of the cells' deployment (a pipeline's) that binds
+// the instance while its agent still answers and its IP is reserved would
+// recreate it on a new IP and delete the sequestered VM; one that binds it
+// unresponsive fails instead, touching nothing.
+var Steps = []string{StepPreflight, StepRecord, StepPauseResurrection, StepContain,
+	StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepReserveIP, StepDeleteVMReference, StepRedeploy,
 	StepRestoreResurrection, StepVerify, StepReport}
 
 // ParallelSteps are the steps of the parallel phase, in Steps order.
-var ParallelSteps = []string{StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepDeleteVMReference, StepRedeploy}
+var ParallelSteps = []string{StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepReserveIP, StepDeleteVMReference, StepRedeploy}
 
 // StepDescriptions say what each step does, for plans.
 var StepDescriptions = map[string]string{
 	StepPreflight:           "check the director, the instance, its network, the agent and the limits; change nothing",
 	StepRecord:              "record the sequestration in the director's configs",
-	StepReserveIP:           "reserve the old IP in the cloud config that defines the network",
+	StepReserveIP:           "in parallel, once the agent is unresponsive: reserve the old IP in the cloud config that defines the network",
 	StepPauseResurrection:   "pause resurrection for the instance group with a resurrection config; pause the global switch as well (it takes effect at once) to bridge the minute until the health monitor reads the rule",
 	StepContain:             "on the cell, within seconds: check investigator SSH, stop the BOSH agent, withdraw routes, kill the rep, isolate kept containers",
 	StepCellCleanup:         "in parallel, on the cell: capture evidence, wait for BBS to run replacements elsewhere, prune the other containers",
@@ -195,10 +201,8 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 
-	for _, s := range []stepDef{{StepReserveIP, f.reserveIP}, {StepPauseResurrection, f.pauseResurrection}} {
-		if err := f.runStep(ctx, logger, s); err != nil {
-			return f.fail(ctx, logger, s.name, err)
-		}
+	if err := f.runStep(ctx, logger, stepDef{StepPauseResurrection, f.pauseResurrection}); err != nil {
+		return f.fail(ctx, logger, StepPauseResurrection, err)
 	}
 	containErr := f.runStep(ctx, logger, stepDef{StepContain, f.contain})
 	if containErr != nil {
@@ -296,8 +300,8 @@ func (f *Flow) runStep(ctx context.Context, logger lager.Logger, s stepDef) erro
 
 // parallel runs the phase after the contain step: the cell's cleanup (when
 // the cell contained), the end of the global bridge, and the director's
-// switch (wait for the unresponsive agent, delete the VM reference,
-// redeploy), and joins them. The bridge ends on its own once the scoped
+// switch (wait for the unresponsive agent, reserve the old IP, delete the
+// VM reference, redeploy), and joins them. The bridge ends on its own once the scoped
 // rule is in force; when the switch finishes first, restore-resurrection
 // ends it at once (the replacement exists). It returns the cleanup's
 // error, and the first director-side step that failed with its error.
@@ -314,7 +318,8 @@ func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool) 
 	defer stopBridge()
 	bridgeDone := make(chan error, 1)
 	go func() { bridgeDone <- f.runStep(bridgeCtx, logger, stepDef{StepEndBridge, f.endBridge}) }()
-	for _, s := range []stepDef{{StepWaitUnresponsive, f.waitUnresponsive}, {StepDeleteVMReference, f.deleteVMReference}, {StepRedeploy, f.redeploy}} {
+	for _, s := range []stepDef{{StepWaitUnresponsive, f.waitUnresponsive}, {StepReserveIP, f.reserveIP},
+		{StepDeleteVMReference, f.whileLocked(f.deleteVMReference)}, {StepRedeploy, f.whileLocked(f.redeploy)}} {
 		if err := f.runStep(ctx, logger, s); err != nil {
 			failedStep, directorErr = s.name, err
 			break

@@ -934,3 +934,42 @@ func TestTheGlobalBridgeLastsUntilTheRuleIsInForceAndNoLonger(t *testing.T) {
 		})
 	}
 }
+
+// A pipeline's task on the cells' deployment (its smoke-test errand) lands
+// while the director switches the VM: it holds the deployment's lock, and
+// the switch waits for it instead of failing.
+func TestAPipelineTaskHoldingTheLockDuringTheSwitchIsWaitedFor(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	pipeline := make(chan error, 1)
+	l.sim.SetErrandDuration(time.Second)
+	l.stopHook = func(id string) {
+		if id != tgt.ID {
+			return
+		}
+		go func() {
+			dep, err := l.conn.Director.FindDeployment("cf")
+			if err == nil {
+				_, err = dep.RunErrand("smoke-tests", false, false, nil)
+			}
+			pipeline <- err
+		}()
+		// The pipeline holds the lock before the switch scans.
+		deadline := time.Now().Add(5 * time.Second)
+		for _, locked := l.sim.LockHolder("cf"); !locked && time.Now().Before(deadline); _, locked = l.sim.LockHolder("cf") {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err != nil {
+		t.Fatalf("run: %v\n%+v", err, rep)
+	}
+	if perr := <-pipeline; perr != nil {
+		t.Errorf("the pipeline's errand: %v", perr)
+	}
+	if n := l.sim.TaskCounts()[directorsim.KindScan]; n < 2 {
+		t.Errorf("%d scans; want the one refused while the pipeline held the lock, then ours (%v)", n, l.sim.TaskCounts())
+	}
+	l.checkInvariants(tgt.ID)
+	l.checkResurrection(tgt.ID, false)
+}
