@@ -689,7 +689,7 @@ func TestHeartbeatModeMarksAgentsUnresponsiveWhenHeartbeatsStop(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(50 * time.Millisecond):
-				rawRequestNoAuth(t, sim, "POST", "/_sim/heartbeat/"+target.AgentID, 204)
+				rawRequestNoAuth(t, sim, "POST", "/_sim/heartbeat/"+target.AgentID, 200)
 			}
 		}
 	}()
@@ -971,4 +971,31 @@ func TestAGlobalPauseBridgesTheHealthMonitorsReReadOfANewRule(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A deploy that changes an instance sends its agent `apply` and `start`
+// (the agent then starts every monit job); one that changes nothing, or
+// only another instance group, does not. The agent hears the count in its
+// heartbeat's answer.
+func TestADeployThatChangesAnInstanceAppliesToItsAgent(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	dir := newDirector(t, sim)
+	dep := cfDeployment(t, dir)
+	c0 := cell(t, sim, "0")
+	router, _ := sim.Instance("cf", "router", "0")
+	before := sim.Applies(c0.AgentID)
+	mustOK(t, dep.Update([]byte(cfManifest), boshdir.UpdateOpts{}))
+	if n := sim.Applies(c0.AgentID); n != before {
+		t.Fatalf("an unchanged deploy applied to the cell (%d -> %d)", before, n)
+	}
+	changed := strings.Replace(cfManifest, "  - name: rep\n    release: diego\n", "  - name: rep\n    release: diego\n    properties: {generation: 2}\n", 1)
+	mustOK(t, dep.Update([]byte(changed), boshdir.UpdateOpts{}))
+	if n := sim.Applies(c0.AgentID); n != before+1 {
+		t.Fatalf("a deploy changing the cells applied %d times; want once", n-before)
+	}
+	if n := sim.Applies(router.AgentID); n != 1 {
+		t.Fatalf("the router's agent got %d applies; want only its first deploy's", n)
+	}
+	body := rawRequest(t, sim, "POST", "/_sim/heartbeat/"+c0.AgentID, "application/json", "{}", 200)
+	mustContain(t, "heartbeat answer", body, `{"applies":`+strconv.Itoa(before+1)+`}`)
 }
