@@ -153,7 +153,10 @@ type stepStopper struct {
 	p *pipeline
 }
 
-func (s stepStopper) Stop(ctx context.Context) (string, error) { s.p.atStep(); return s.Stopper.Stop(ctx) }
+func (s stepStopper) Stop(ctx context.Context) (string, error) {
+	s.p.atStep()
+	return s.Stopper.Stop(ctx)
+}
 
 type stepIsolator struct {
 	agent.Isolator
