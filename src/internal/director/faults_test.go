@@ -12,6 +12,7 @@ import (
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
@@ -200,7 +201,22 @@ func TestEveryCellStepFailingLeavesAResumableSafeState(t *testing.T) {
 			}
 			// Failed before the BOSH agent stop: resurrection is restored
 			// at once. Failed at the stop itself: unknown, left paused.
+			// Failed after it: the BOSH switch is finished all the same,
+			// and the report says loudly what the cell could not do.
 			l.failedRunOutcome(tgt.ID, rep, err)
+			afterStop := indexOf(directortest.CellSteps, step) > indexOf(directortest.CellSteps, agentapi.StepStopBoshAgent)
+			switched := rep.NewIP != "" && rep.NewIP != rep.OldIP
+			if afterStop != switched {
+				t.Errorf("failed at %s: switched to a new VM = %v (new IP %q); want %v", step, switched, rep.NewIP, afterStop)
+			}
+			inContain := indexOf(agentapi.ContainSteps, step) >= 0
+			warned := strings.Contains(strings.Join(rep.Warnings, "\n"), "THE CELL IS NOT FULLY CONTAINED")
+			if afterStop && inContain != warned {
+				t.Errorf("failed at %s after the BOSH agent stop: warned %v that the cell is not contained; want %v (%q)", step, warned, inContain, rep.Warnings)
+			}
+			if step == agentapi.StepStopRep && !strings.Contains(strings.Join(rep.Warnings, "\n"), "the old rep may still run") {
+				t.Errorf("failed at the rep's stop: no warning that it may still run: %q", rep.Warnings)
+			}
 			l.rerunCompletes(tgt.ID)
 		})
 	}
@@ -710,4 +726,13 @@ func reportStep(rep *director.Report, name string) director.ReportStep {
 		}
 	}
 	return director.ReportStep{Name: name}
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -214,7 +214,10 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 		// on it), so the director side goes on and the report says
 		// loudly what the cell could not do.
 		logger.Error("cell-not-contained-finishing-the-bosh-switch", containErr)
-		f.warn("THE CELL IS NOT FULLY CONTAINED: " + containErr.Error() + "; the BOSH switch was finished because the BOSH agent is already stopped; re-run the same command to finish the cell side, or take routes, rep and containers out by hand")
+		f.warn("THE CELL IS NOT FULLY CONTAINED: " + containErr.Error() + "; the BOSH switch goes on because the BOSH agent is already stopped; re-run the same command to finish the cell side, or take routes, rep and containers out by hand")
+		if !f.cellStepDone(agentapi.StepStopRep) {
+			f.warn("the old rep may still run and hold the cell id's presence: the replacement's rep cannot take it until the old one is dead")
+		}
 	}
 	cleanupErr, directorStep, directorErr := f.parallel(ctx, logger, containErr == nil)
 	if directorErr != nil {
@@ -348,6 +351,18 @@ func (f *Flow) boshAgent() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.rec.BoshAgent
+}
+
+// cellStepDone: the agent reported the cell step done.
+func (f *Flow) cellStepDone(name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.rec.CellSteps {
+		if s.Name == name {
+			return s.State == agentapi.StepDone
+		}
+	}
+	return false
 }
 
 func (f *Flow) warn(w string) {
