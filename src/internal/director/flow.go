@@ -204,9 +204,15 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	if err := f.runStep(ctx, logger, stepDef{StepPauseResurrection, f.pauseResurrection}); err != nil {
 		return f.fail(ctx, logger, StepPauseResurrection, err)
 	}
+	// The bridge ends once the rule is in force, however long the cell
+	// takes to contain.
+	b := f.startBridgeEnd(ctx, logger)
+	defer b.stop()
 	containErr := f.runStep(ctx, logger, stepDef{StepContain, f.contain})
 	if containErr != nil {
 		if f.boshAgent() != BoshAgentStopped {
+			// The failure handling ends the bridge itself.
+			b.stop()
 			return f.fail(ctx, logger, StepContain, containErr)
 		}
 		// The BOSH agent is down: the instance is stuck unresponsive
@@ -219,7 +225,7 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 			f.warn("the old rep may still run and hold the cell id's presence: the replacement's rep cannot take it until the old one is dead")
 		}
 	}
-	cleanupErr, directorStep, directorErr := f.parallel(ctx, logger, containErr == nil)
+	cleanupErr, directorStep, directorErr := f.parallel(ctx, logger, containErr == nil, b)
 	if directorErr != nil {
 		return f.fail(ctx, logger, directorStep, directorErr)
 	}
@@ -308,7 +314,7 @@ func (f *Flow) runStep(ctx context.Context, logger lager.Logger, s stepDef) erro
 // rule is in force; when the switch finishes first, restore-resurrection
 // ends it at once (the replacement exists). It returns the cleanup's
 // error, and the first director-side step that failed with its error.
-func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool) (cleanupErr error, failedStep string, directorErr error) {
+func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool, b *bridgeEnd) (cleanupErr error, failedStep string, directorErr error) {
 	var wg sync.WaitGroup
 	if cleanup {
 		wg.Add(1)
@@ -317,10 +323,6 @@ func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool) 
 			cleanupErr = f.runStep(ctx, logger, stepDef{StepCellCleanup, f.cellCleanup})
 		}()
 	}
-	bridgeCtx, stopBridge := context.WithCancel(ctx)
-	defer stopBridge()
-	bridgeDone := make(chan error, 1)
-	go func() { bridgeDone <- f.runStep(bridgeCtx, logger, stepDef{StepEndBridge, f.endBridge}) }()
 	for _, s := range []stepDef{{StepWaitUnresponsive, f.waitUnresponsive}, {StepReserveIP, f.reserveIP},
 		{StepDeleteVMReference, f.whileLocked(f.deleteVMReference)}, {StepRedeploy, f.whileLocked(f.redeploy)}} {
 		if err := f.runStep(ctx, logger, s); err != nil {
@@ -331,15 +333,45 @@ func (f *Flow) parallel(ctx context.Context, logger lager.Logger, cleanup bool) 
 	if directorErr == nil {
 		// The replacement exists: restore-resurrection ends the bridge
 		// now rather than when the rule is in force.
-		stopBridge()
+		b.stop()
+	} else {
+		// Inside the window the scoped rule alone must keep resurrection
+		// off: the bridge ends when the rule is in force.
+		b.wait()
 	}
 	wg.Wait()
-	if err := <-bridgeDone; err != nil && directorErr == nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-		// restore-resurrection tries the global switch again.
-		logger.Error("bridge-not-ended-yet", err)
-	}
 	return cleanupErr, failedStep, directorErr
 }
+
+// bridgeEnd is the end-resurrection-bridge step running beside the
+// contain step and the parallel phase.
+type bridgeEnd struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startBridgeEnd starts the step that ends the global bridge once the
+// scoped rule is in force.
+func (f *Flow) startBridgeEnd(ctx context.Context, logger lager.Logger) *bridgeEnd {
+	bctx, cancel := context.WithCancel(ctx)
+	b := &bridgeEnd{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		if err := f.runStep(bctx, logger, stepDef{StepEndBridge, f.endBridge}); err != nil && !errors.Is(err, context.Canceled) {
+			// restore-resurrection and the failure handling try the
+			// global switch again.
+			logger.Error("bridge-not-ended-yet", err)
+		}
+	}()
+	return b
+}
+
+// stop cancels the wait for the rule (the switch is done, or a failure
+// ends the bridge itself) and waits for the step.
+func (b *bridgeEnd) stop() { b.cancel(); <-b.done }
+
+// wait lets the step end the bridge on its own.
+func (b *bridgeEnd) wait() { <-b.done }
 
 func (f *Flow) done(step string) bool {
 	f.mu.Lock()

@@ -75,10 +75,13 @@ func (f *Flow) pauseResurrection(ctx context.Context, logger lager.Logger) error
 			}); err != nil {
 				return err
 			}
-			err := f.writeResurrectionConfig(name)
+			_, err := f.writeResurrectionConfig(name)
 			switch {
 			case err == nil:
 				logger.Info("paused", lager.Data{"mode": record.ResurrectionScoped, "config_name": name})
+				if err := f.ruleWritten(); err != nil {
+					return err
+				}
 				return f.startBridge(ctx, logger)
 			case !rejectedByDirector(err) || res.GlobalUnknown:
 				// A 5xx or a network error says nothing about support:
@@ -106,11 +109,24 @@ func (f *Flow) pauseResurrection(ctx context.Context, logger lager.Logger) error
 		return nil
 	default:
 		// Resumed: make sure our rule is still there.
-		if err := f.writeResurrectionConfig(res.ConfigName); err != nil {
+		written, err := f.writeResurrectionConfig(res.ConfigName)
+		if err != nil {
 			return fmt.Errorf("resurrection config %q: %w", res.ConfigName, err)
+		}
+		if written {
+			if err := f.ruleWritten(); err != nil {
+				return err
+			}
 		}
 		return f.startBridge(ctx, logger)
 	}
+}
+
+// ruleWritten dates the pause from the rule's write: the health monitor's
+// re-read, and so the end of the bridge, counts from there.
+func (f *Flow) ruleWritten() error {
+	now := f.now()
+	return f.save(func(r *record.Record) { r.Resurrection.PausedAt = &now })
 }
 
 // startBridge pauses the global switch while the scoped rule is not yet in
@@ -159,7 +175,7 @@ func (f *Flow) endBridge(ctx context.Context, logger lager.Logger) error {
 	}
 	if err := f.finishBridge(ctx, logger, true); err != nil {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return skipped{"the replacement exists before the rule is in force: restore-resurrection ends the bridge"}
+			return skipped{"stopped before the rule was in force (the replacement exists, or the run stopped): restore-resurrection or the failure handling put the global switch back"}
 		}
 		return err
 	}
@@ -227,22 +243,26 @@ func rejectedByDirector(err error) bool {
 	return strings.Contains(err.Error(), "status code '4")
 }
 
-func (f *Flow) writeResurrectionConfig(name string) error {
+// writeResurrectionConfig makes sure our rule is there, and says whether it
+// had to write it.
+func (f *Flow) writeResurrectionConfig(name string) (bool, error) {
 	content, err := resurrectionRules(f.rec.Deployment, f.rec.InstanceGroup)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cfgs, err := f.Dir.ListConfigs(1, boshdir.ConfigsFilter{Type: "resurrection", Name: name})
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, c := range cfgs {
 		if c.Name == name && c.Content == string(content) {
-			return nil
+			return false, nil
 		}
 	}
-	_, err = f.Dir.UpdateConfig("resurrection", name, "", content)
-	return err
+	if _, err = f.Dir.UpdateConfig("resurrection", name, "", content); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // restoreResurrection runs once the replacement VM exists on its new IP.

@@ -58,8 +58,8 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 	if rep.ContainedAt == nil || rep.TimeToContainAfterPreflightSeconds <= 0 || rep.TimeToContainAfterPreflightSeconds > 15 {
 		t.Errorf("contained at %v, %.3fs after preflight; want within 15 s", rep.ContainedAt, rep.TimeToContainAfterPreflightSeconds)
 	}
-	if !rep.Resurrection.Bridge || rep.Resurrection.BridgeEndedAt == nil {
-		t.Errorf("resurrection %+v; want a bridge that ended", rep.Resurrection)
+	if !rep.Resurrection.Bridge || rep.Resurrection.BridgeEndedAt == nil || rep.ResurrectionBridgeSeconds < (2*rulesInterval).Seconds() {
+		t.Errorf("resurrection %+v (bridge %.3fs); want a bridge that lasted until the rule was in force (%s), then ended", rep.Resurrection, rep.ResurrectionBridgeSeconds, 2*rulesInterval)
 	}
 	l.mu.Lock()
 	answers := append([]agentapi.Status(nil), l.answers...)
