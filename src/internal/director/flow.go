@@ -411,9 +411,20 @@ func (f *Flow) report() *Report {
 
 // redo: a done pause must run again when an earlier failure restored
 // resurrection before the replacement existed; skipping it would stop the
-// BOSH agent with resurrection on.
+// BOSH agent with resurrection on. A bridge's end that an earlier run cut
+// short (it was stopped before the rule was in force) runs again while the
+// bridge is on.
 func (f *Flow) redo(step string) bool {
-	return step == StepPauseResurrection && f.rec.Resurrection.RestoredAt != nil && !f.rec.Done(StepRedeploy)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := f.rec.Resurrection
+	switch step {
+	case StepPauseResurrection:
+		return res.RestoredAt != nil && !f.rec.Done(StepRedeploy)
+	case StepEndBridge:
+		return res.Bridge && res.BridgeEndedAt == nil && res.RestoredAt == nil
+	}
+	return false
 }
 
 // save applies change to the flow's copy and to the stored record
