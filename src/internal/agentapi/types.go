@@ -13,7 +13,11 @@
 // nothing changed, 409 means another operation owns the cell.
 package agentapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
+)
 
 // Container is one container found on the cell.
 type Container struct {
@@ -112,11 +116,11 @@ const (
 
 // Step state values.
 const (
-	StepPending = "pending"
-	StepRunning = "running"
-	StepDone    = "done"
-	StepFailed  = "failed"
-	StepSkipped = "skipped"
+	StepPending = steps.Pending
+	StepRunning = steps.Running
+	StepDone    = steps.Done
+	StepFailed  = steps.Failed
+	StepSkipped = steps.Skipped
 )
 
 // Step names of the cell side. The contain phase comes first and takes
@@ -144,14 +148,8 @@ var (
 	CleanupSteps = []string{StepCaptureEvidence, StepAwaitReplacements, StepPruneContainers}
 )
 
-type Step struct {
-	Name       string     `json:"name"`
-	State      string     `json:"state"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	Detail     string     `json:"detail,omitempty"`
-}
+// Step is one step of the cell side as the status reports it.
+type Step = steps.Step
 
 // DurationStats summarises many timings. Averages alone hide spikes, so the
 // count, maximum and p99 always travel with the total.

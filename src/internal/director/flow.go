@@ -13,6 +13,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 // Step names of the director-side flow.
@@ -245,7 +246,7 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	err = f.save(func(r *record.Record) {
 		st := r.Step(StepReport)
 		st.Start(now)
-		st.Finish(now, nil)
+		st.Finish(now, steps.Outcome{}, nil)
 		r.State, r.Error, r.FinishedAt = record.StateComplete, "", &now
 	})
 	if err != nil {
@@ -255,56 +256,52 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	return f.report(), nil
 }
 
-// stepDef is one step: its name and what it does.
+// stepDef is one step of the flow and what it does; its description is
+// the plan's (StepDescriptions).
 type stepDef struct {
 	name string
 	fn   func(context.Context, lager.Logger) error
 }
 
-// errSkipped, wrapped by a step, finishes it as skipped with the wrapped
-// text as its detail.
+// skipped, returned by a step, finishes it as skipped with why as its
+// detail.
 type skipped struct{ why string }
 
 func (s skipped) Error() string { return s.why }
 
-// runStep skips a finished step, journals the start, runs it and records
-// the end; a failure is recorded on the step and returned.
+// runStep runs one step through the step runner, with the record as its
+// journal: a finished step is skipped (unless it must run again), the
+// start and the end are saved.
 func (f *Flow) runStep(ctx context.Context, logger lager.Logger, s stepDef) error {
-	if f.done(s.name) && !f.redo(s.name) {
-		logger.Info("step-already-done", lager.Data{"step": s.name})
-		return nil
+	return steps.RunOne(ctx, logger, f.stepHooks(), steps.Def{
+		Name: s.name, Description: StepDescriptions[s.name],
+		Run: func(ctx context.Context, logger lager.Logger) (steps.Outcome, error) {
+			err := s.fn(ctx, logger)
+			var skip skipped
+			if errors.As(err, &skip) {
+				return steps.Outcome{Skipped: true, Detail: skip.why}, nil
+			}
+			return steps.Outcome{}, err
+		},
+	})
+}
+
+func (f *Flow) stepHooks() steps.Hooks {
+	return steps.Hooks{
+		Finished: func(name string) bool { return f.done(name) && !f.redo(name) },
+		Started: func(name string, at time.Time) error {
+			return f.save(func(r *record.Record) { r.Step(name).Start(at) })
+		},
+		Ended: func(name string, at time.Time, out steps.Outcome, err error) error {
+			serr := f.save(func(r *record.Record) { r.Step(name).Finish(at, out, err) })
+			if err != nil {
+				// fail() records the failure again with the flow's.
+				return nil
+			}
+			return serr
+		},
+		Now: f.now,
 	}
-	slog := logger.Session(s.name)
-	slog.Info("starting")
-	start := f.now()
-	if err := f.save(func(r *record.Record) { r.Step(s.name).Start(start) }); err != nil {
-		return err
-	}
-	err := s.fn(ctx, slog)
-	end := f.now()
-	var skip skipped
-	switch {
-	case errors.As(err, &skip):
-		err = f.save(func(r *record.Record) {
-			st := r.Step(s.name)
-			st.Finish(end, nil)
-			st.State, st.Detail = record.StepSkipped, skip.why
-		})
-		if err == nil {
-			slog.Info("skipped", lager.Data{"why": skip.why})
-		}
-		return err
-	case err != nil:
-		slog.Error("failed", err)
-		// Best effort: fail() records the failure again with the flow's.
-		_ = f.save(func(r *record.Record) { r.Step(s.name).Finish(end, err) })
-		return err
-	}
-	if err := f.save(func(r *record.Record) { r.Step(s.name).Finish(end, nil) }); err != nil {
-		return err
-	}
-	slog.Info("finished", lager.Data{"duration_seconds": end.Sub(start).Seconds()})
-	return nil
 }
 
 // parallel runs the phase after the contain step: the cell's cleanup (when
@@ -452,7 +449,7 @@ func (f *Flow) save(change func(*record.Record)) error {
 // the VM-less instance on its old IP or destroy the sequestered VM.
 func (f *Flow) fail(ctx context.Context, logger lager.Logger, step string, cause error) (*Report, error) {
 	now := f.now()
-	f.rec.Step(step).Finish(now, cause)
+	f.rec.Step(step).Finish(now, steps.Outcome{}, cause)
 	f.rec.State, f.rec.Error = record.StateFailed, fmt.Sprintf("%s: %v", step, cause)
 	res := &f.rec.Resurrection
 	if res.Mode != "" && res.RestoredAt == nil {
@@ -571,10 +568,10 @@ func (f *Flow) ensureRecord(logger lager.Logger, started time.Time) error {
 	}
 	st := r.Step(StepPreflight)
 	st.Start(started)
-	st.Finish(now, nil)
+	st.Finish(now, steps.Outcome{}, nil)
 	st = r.Step(StepRecord)
 	st.Start(now)
-	st.Finish(now, nil)
+	st.Finish(now, steps.Outcome{}, nil)
 	var err error
 	if t.existing != nil {
 		// A released record of the same instance is history: a new

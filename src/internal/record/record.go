@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 // DefaultType is the director config type holding records.
@@ -157,14 +158,7 @@ func (r Resurrection) BridgeSeconds() float64 {
 }
 
 // Step is one step of the director-side flow.
-type Step struct {
-	Name       string     `json:"name"`
-	State      string     `json:"state"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	Detail     string     `json:"detail,omitempty"`
-}
+type Step = steps.Step
 
 // Instance is GROUP/ID.
 func (r *Record) Instance() string { return r.InstanceGroup + "/" + r.InstanceID }
@@ -188,22 +182,6 @@ func (r *Record) Done(name string) bool {
 		}
 	}
 	return false
-}
-
-// Start marks a step running (again, on a resume).
-func (s *Step) Start(now time.Time) {
-	s.State, s.Error = StepRunning, ""
-	s.StartedAt, s.FinishedAt = &now, nil
-}
-
-// Finish marks a step done, or failed with err.
-func (s *Step) Finish(now time.Time, err error) {
-	s.FinishedAt = &now
-	if err != nil {
-		s.State, s.Error = StepFailed, err.Error()
-		return
-	}
-	s.State, s.Error = StepDone, ""
 }
 
 // Active reports whether the record still holds a VM out of BOSH's hands

@@ -272,9 +272,7 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	if p.plan.Prune == nil {
 		p.plan.Prune = []agentapi.Container{}
 	}
-	freeze := req.Freeze || a.d.Freeze
-	egress := req.BlockEgress || a.d.BlockEgress
-	if freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
+	if a.isolationOptions(req).Freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
 		return p, refused("kept containers cannot be frozen: %s", a.d.FreezeUnavailable)
 	}
 	for _, c := range p.keep {
@@ -308,35 +306,7 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		}
 		p.plan.Warnings = append(p.plan.Warnings, msg+" (allowed by the request)")
 	}
-	// The contain phase: in this order, so that from the BOSH agent's stop
-	// on no deploy can start the rep or the route emitter again.
-	steps := []string{"contain: check investigator SSH (the BOSH agent is the other way in)"}
-	if a.d.StopBoshAgent && !req.SkipBoshAgentStop {
-		steps = append(steps, "contain: stop the BOSH agent so that it stays down (no deploy can start a job here again)")
-	} else {
-		steps = append(steps, "contain: leave the BOSH agent running (a deploy can still start the rep and the route emitter)")
-	}
-	steps = append(steps,
-		"contain: withdraw routes: monit stop the route emitter and check it is gone",
-		"contain: stop the rep: monit unmonitor, SIGKILL (no evacuation, no container cleanup), check it stays dead",
-	)
-	iso := fmt.Sprintf("contain: isolate %d kept container(s): their ports reset new connections except from %v", len(p.keep), a.d.AllowSources)
-	if egress {
-		iso += "; block their egress"
-	}
-	if freeze {
-		iso += "; freeze them"
-	}
-	if len(p.keep) == 0 {
-		iso = "contain: nothing to isolate: no container is kept"
-	}
-	steps = append(steps, iso, "cleanup: capture an evidence bundle")
-	if a.d.BBS == nil || req.SkipReplacementWait {
-		why := "BBS is not configured"
-		if req.SkipReplacementWait {
-			why = "the request skips it"
-		}
-		steps = append(steps, "cleanup: skip the wait for replacements: "+why)
+	if why := a.noReplacementWait(req); why != "" {
 		p.plan.Warnings = append(p.plan.Warnings, "no wait for replacements elsewhere ("+why+"): apps lose the pruned instances' capacity until BBS reschedules them")
 	} else {
 		lrps, err := a.cellLRPs()
@@ -344,10 +314,13 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 			return p, refused("BBS does not answer (%v): fix the BBS settings, or skip the wait for replacements explicitly", err)
 		}
 		p.awaited = awaitedInstances(lrps, p.prune)
-		steps = append(steps, fmt.Sprintf("cleanup: wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(p.awaited)))
 	}
-	steps = append(steps, fmt.Sprintf("cleanup: prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
-	p.plan.Steps = steps
+	// The plan says what each step of the run will do, from the same
+	// definitions the run carries out.
+	draft := journal.State{Request: req, Keep: p.keep, Prune: p.prune, Awaited: p.awaited}
+	for _, d := range a.sequence(&draft) {
+		p.plan.Steps = append(p.plan.Steps, d.Description)
+	}
 	return p, nil
 }
 
