@@ -52,8 +52,9 @@ var Steps = []string{StepPreflight, StepRecord, StepPauseResurrection, StepConta
 // ParallelSteps are the steps of the parallel phase, in Steps order.
 var ParallelSteps = []string{StepCellCleanup, StepEndBridge, StepWaitUnresponsive, StepReserveIP, StepDeleteVMReference, StepRedeploy}
 
-// StepDescriptions say what each step does, for plans.
-var StepDescriptions = map[string]string{
+// stepDescriptions say what each step does; describe adapts the
+// resurrection steps to the choices the run will make.
+var stepDescriptions = map[string]string{
 	StepPreflight:           "check the director, the instance, its network, the agent and the limits; change nothing",
 	StepRecord:              "record the sequestration in the director's configs",
 	StepReserveIP:           "in parallel, once the agent is unresponsive: reserve the old IP in the cloud config that defines the network",
@@ -166,7 +167,14 @@ func (f *Flow) Plan(ctx context.Context) (*PlanReport, error) {
 	f.init()
 	logger := f.Logger.Session("plan", lager.Data{"deployment": f.Opts.Deployment, "instance": f.Opts.Instance})
 	t, err := f.preflight(ctx, logger)
-	p := &PlanReport{Deployment: f.Opts.Deployment, Instance: f.Opts.Instance, Steps: Steps}
+	p := &PlanReport{Deployment: f.Opts.Deployment, Instance: f.Opts.Instance, Steps: Steps, Descriptions: map[string]string{}}
+	c := pauseChoice{mode: f.Opts.ResurrectionMode, wait: f.Opts.ResurrectionWait}
+	if t != nil {
+		c.globalWas, c.globalUnknown = t.globalWas, t.globalUnknown
+	}
+	for _, name := range Steps {
+		p.Descriptions[name] = describe(name, c)
+	}
 	if t != nil {
 		p.Checks = t.checks
 		p.OldIP, p.VMCID, p.AZ = t.ip, t.inst.VMID, t.inst.AZ
@@ -256,8 +264,48 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	return f.report(), nil
 }
 
+// pauseChoice is what decides how resurrection is paused.
+type pauseChoice struct {
+	mode                     string
+	globalWas, globalUnknown bool
+	wait                     time.Duration
+}
+
+// describe says what a step will do with the run's choices: the plan
+// prints it and the run carries the same definition.
+func describe(name string, c pauseChoice) string {
+	switch {
+	case name == StepPauseResurrection && c.mode == record.ResurrectionGlobal && c.globalWas:
+		return "resurrection is paused globally already: leave it so until the replacement exists"
+	case name == StepPauseResurrection && c.mode == record.ResurrectionGlobal:
+		return "pause resurrection globally (it takes effect at once) until the replacement exists"
+	case name == StepPauseResurrection && c.globalUnknown:
+		return fmt.Sprintf("pause resurrection for the instance group with a resurrection config, then wait %s for the health monitor to read it (the director does not tell the global switch's prior value, so it is not used as a bridge)", c.wait)
+	case name == StepPauseResurrection && c.globalWas:
+		return "pause resurrection for the instance group with a resurrection config; the global switch, paused already, covers the health monitor's re-read"
+	case name == StepPauseResurrection:
+		return fmt.Sprintf("pause resurrection for the instance group with a resurrection config; pause the global switch as well (it takes effect at once) to bridge the %s until the health monitor reads the rule", c.wait)
+	case name == StepEndBridge && (c.mode == record.ResurrectionGlobal || c.globalWas || c.globalUnknown):
+		return "in parallel: nothing to do, there is no bridge"
+	}
+	return stepDescriptions[name]
+}
+
+func (f *Flow) pauseChoice() pauseChoice {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := pauseChoice{mode: f.Opts.ResurrectionMode, wait: f.Opts.ResurrectionWait}
+	switch {
+	case f.rec != nil:
+		c.globalWas, c.globalUnknown = f.rec.Resurrection.GlobalPausedBefore, f.rec.Resurrection.GlobalUnknown
+	case f.t != nil:
+		c.globalWas, c.globalUnknown = f.t.globalWas, f.t.globalUnknown
+	}
+	return c
+}
+
 // stepDef is one step of the flow and what it does; its description is
-// the plan's (StepDescriptions).
+// the plan's (describe).
 type stepDef struct {
 	name string
 	fn   func(context.Context, lager.Logger) error
@@ -274,7 +322,7 @@ func (s skipped) Error() string { return s.why }
 // start and the end are saved.
 func (f *Flow) runStep(ctx context.Context, logger lager.Logger, s stepDef) error {
 	return steps.RunOne(ctx, logger, f.stepHooks(), steps.Def{
-		Name: s.name, Description: StepDescriptions[s.name],
+		Name: s.name, Description: describe(s.name, f.pauseChoice()),
 		Run: func(ctx context.Context, logger lager.Logger) (steps.Outcome, error) {
 			err := s.fn(ctx, logger)
 			var skip skipped

@@ -973,3 +973,38 @@ func TestAPipelineTaskHoldingTheLockDuringTheSwitchIsWaitedFor(t *testing.T) {
 	l.checkInvariants(tgt.ID)
 	l.checkResurrection(tgt.ID, false)
 }
+
+func TestThePlanSaysHowResurrectionWillBePausedForThisDirector(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		priorPaused bool
+		mode        string
+		oldDirector bool
+		want        string
+	}{
+		{"resurrection on: the global switch bridges the re-read", false, "", false, "pause the global switch as well"},
+		{"paused globally before: no bridge needed", true, "", false, "the global switch, paused already, covers"},
+		{"global mode", false, record.ResurrectionGlobal, false, "pause resurrection globally"},
+		{"no GET /resurrection: wait for the re-read", false, "", true, "is not used as a bridge"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			l.sim.SetResurrectionPaused(tc.priorPaused)
+			l.opts.ResurrectionMode = tc.mode
+			f := l.flow("diego-cell/"+l.target().ID, keepSuspects())
+			if tc.oldDirector {
+				f.Raw = oldDirector{}
+			}
+			p, err := f.Plan(withDeadline(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Descriptions[director.StepPauseResurrection]; !strings.Contains(got, tc.want) {
+				t.Errorf("pause step: %q; want it to say %q", got, tc.want)
+			}
+			if n := l.sim.RequestCount("PUT", "/resurrection") + l.sim.RequestCount("POST", "/configs"); n != 0 {
+				t.Errorf("the plan changed something (%d writes)", n)
+			}
+		})
+	}
+}

@@ -220,18 +220,20 @@ func (r *Report) WriteText(w io.Writer) {
 
 // PlanReport is what `sequester plan` prints.
 type PlanReport struct {
-	Deployment  string         `json:"deployment"`
-	Instance    string         `json:"instance"`
-	OldIP       string         `json:"old_ip"`
-	VMCID       string         `json:"vm_cid"`
-	AZ          string         `json:"az,omitempty"`
-	Network     string         `json:"network,omitempty"`
-	CloudConfig string         `json:"cloud_config,omitempty"`
-	Resume      bool           `json:"resume"`
-	Checks      []Check        `json:"checks"`
-	Steps       []string       `json:"steps"`
-	Agent       *agentapi.Plan `json:"agent,omitempty"`
-	Refused     string         `json:"refused,omitempty"`
+	Deployment  string   `json:"deployment"`
+	Instance    string   `json:"instance"`
+	OldIP       string   `json:"old_ip"`
+	VMCID       string   `json:"vm_cid"`
+	AZ          string   `json:"az,omitempty"`
+	Network     string   `json:"network,omitempty"`
+	CloudConfig string   `json:"cloud_config,omitempty"`
+	Resume      bool     `json:"resume"`
+	Checks      []Check  `json:"checks"`
+	Steps       []string `json:"steps"`
+	// Descriptions say what each step will do, with this run's choices.
+	Descriptions map[string]string `json:"descriptions"`
+	Agent        *agentapi.Plan    `json:"agent,omitempty"`
+	Refused      string            `json:"refused,omitempty"`
 }
 
 func (p *PlanReport) WriteText(w io.Writer) {
@@ -259,7 +261,7 @@ func (p *PlanReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range p.Steps {
-		fmt.Fprintf(w, "  %2d. %-24s %s\n", i+1, s, StepDescriptions[s])
+		fmt.Fprintf(w, "  %2d. %-24s %s\n", i+1, s, p.Descriptions[s])
 	}
 	if p.Refused != "" {
 		fmt.Fprintf(w, "\nREFUSED: %s\n", p.Refused)
