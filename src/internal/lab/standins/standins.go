@@ -220,7 +220,7 @@ func routeEmitter(ctx context.Context, args []string) error {
 	// Like the real route emitter: no unregister on the way out.
 	return emitUntilStopped(ctx, *interval, *registerFile, *routerURL, func() string {
 		return fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
-	})
+	}, nil)
 }
 
 func boshAgent(ctx context.Context, args []string) error {
@@ -245,9 +245,16 @@ func boshAgent(ctx context.Context, args []string) error {
 		}
 	}
 	seen := -1
-	return heartbeatUntilStopped(ctx, *interval, *heartbeatFile, *heartbeatURL, func() string {
+	return emitUntilStopped(ctx, *interval, *heartbeatFile, *heartbeatURL, func() string {
 		return fmt.Sprintf(`{"agent_id":%q,"pid":%d,"at":%q}`, *agentID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
-	}, func(applies int) {
+	}, func(answer io.Reader) {
+		var hb struct {
+			Applies *int `json:"applies"`
+		}
+		if json.NewDecoder(answer).Decode(&hb) != nil || hb.Applies == nil {
+			return
+		}
+		applies := *hb.Applies
 		// The first answer is where this agent came in; later ones count
 		// the deploys that applied to its instance since.
 		if seen < 0 || applies <= seen {
@@ -286,38 +293,11 @@ func startEveryJob(ctx context.Context, jobs *monit.Client) ([]string, error) {
 	return started, errors.Join(errs...)
 }
 
-// heartbeatUntilStopped is emitUntilStopped for the BOSH agent: each
-// heartbeat's answer, {"applies": N}, goes to onApplies.
-func heartbeatUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string, onApplies func(int)) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		msg := message()
-		appendLine(file, msg)
-		if url != "" {
-			if resp, err := client.Post(url, "application/json", bytes.NewBufferString(msg)); err == nil {
-				var answer struct {
-					Applies *int `json:"applies"`
-				}
-				if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&answer) == nil && answer.Applies != nil {
-					onApplies(*answer.Applies)
-				}
-				resp.Body.Close()
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
-}
-
 // emitUntilStopped appends a message to file and POSTs it to url (either
 // may be empty) every interval until ctx ends, which is how both the route
 // emitter's registrations and the BOSH agent's heartbeats look from outside.
-func emitUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string) error {
+// onAnswer, when set, reads each answer.
+func emitUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string, onAnswer func(io.Reader)) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -326,6 +306,9 @@ func emitUntilStopped(ctx context.Context, interval time.Duration, file, url str
 		appendLine(file, msg)
 		if url != "" {
 			if resp, err := client.Post(url, "application/json", bytes.NewBufferString(msg)); err == nil {
+				if onAnswer != nil {
+					onAnswer(io.LimitReader(resp.Body, 1<<16))
+				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
