@@ -214,6 +214,9 @@ func TestEveryCellStepFailingLeavesAResumableSafeState(t *testing.T) {
 			if afterStop && inContain != warned {
 				t.Errorf("failed at %s after the BOSH agent stop: warned %v that the cell is not contained; want %v (%q)", step, warned, inContain, rep.Warnings)
 			}
+			if indexOf(agentapi.CleanupSteps, step) >= 0 && !strings.Contains(strings.Join(rep.Warnings, "\n"), "THE CELL'S CLEANUP DID NOT FINISH") {
+				t.Errorf("failed at %s: no warning that the cleanup did not finish: %q", step, rep.Warnings)
+			}
 			if step == agentapi.StepStopRep && !strings.Contains(strings.Join(rep.Warnings, "\n"), "the old rep may still run") {
 				t.Errorf("failed at the rep's stop: no warning that it may still run: %q", rep.Warnings)
 			}

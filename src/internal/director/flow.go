@@ -245,6 +245,7 @@ func (f *Flow) Run(ctx context.Context) (*Report, error) {
 	case containErr != nil:
 		return f.fail(ctx, logger, StepContain, containErr)
 	case cleanupErr != nil:
+		f.warn("THE CELL'S CLEANUP DID NOT FINISH: " + cleanupErr.Error() + "; the cell is contained and the BOSH switch is done; re-run the same command to finish the cleanup")
 		return f.fail(ctx, logger, StepCellCleanup, cleanupErr)
 	}
 	if err := f.runStep(ctx, logger, stepDef{StepVerify, f.verify}); err != nil {
