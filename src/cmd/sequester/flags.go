@@ -210,9 +210,9 @@ func (s *sequestration) bind(cmd *cobra.Command, full bool) {
 	fl.StringVar(&s.caseID, "case", "", "case or incident id (recorded)")
 	fl.StringVar(&s.requestedBy, "requested-by", os.Getenv("USER"), "who asks (recorded)")
 	fl.BoolVarP(&s.nonInteractive, "non-interactive", "n", false, "do not ask for confirmation")
-	fl.DurationVar(&s.resurrectionWait, "resurrection-wait", 65*time.Second, "wait for the health monitor to re-read resurrection rules")
+	fl.DurationVar(&s.resurrectionWait, "resurrection-wait", 65*time.Second, "how long the health monitor takes to re-read resurrection rules; the global switch bridges it")
 	fl.DurationVar(&s.unresponsiveTimeout, "unresponsive-timeout", 5*time.Minute, "wait for the director to see the BOSH agent unresponsive")
-	fl.DurationVar(&s.cellTimeout, "cell-timeout", 15*time.Minute, "bound on the cell-side sequence")
+	fl.DurationVar(&s.cellTimeout, "cell-timeout", 15*time.Minute, "bound on each cell-side phase (contain, cleanup)")
 	fl.DurationVar(&s.pollInterval, "poll-interval", 5*time.Second, "how often to poll the agent and the director")
 	fl.StringVar(&s.resurrectionMode, "resurrection-mode", "scoped", "scoped (a resurrection config for the instance group, global as fallback) or global")
 }

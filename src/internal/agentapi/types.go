@@ -13,7 +13,11 @@
 // nothing changed, 409 means another operation owns the cell.
 package agentapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
+)
 
 // Container is one container found on the cell.
 type Container struct {
@@ -128,33 +132,40 @@ const (
 
 // Step state values.
 const (
-	StepPending = "pending"
-	StepRunning = "running"
-	StepDone    = "done"
-	StepFailed  = "failed"
-	StepSkipped = "skipped"
+	StepPending = steps.Pending
+	StepRunning = steps.Running
+	StepDone    = steps.Done
+	StepFailed  = steps.Failed
+	StepSkipped = steps.Skipped
 )
 
-// Step names of the cell side, in the order they run.
+// Step names of the cell side. The contain phase comes first and takes
+// seconds: investigator SSH is checked, then the BOSH agent stops before
+// anything else, so no deploy of the cells' deployment can start the rep or
+// the route emitter again (the BOSH agent starts every monit job when a
+// deploy applies to its instance), then routes go, the rep dies and the
+// kept containers are isolated. The cleanup phase runs while the director
+// switches the VM.
 const (
+	StepCheckSSH          = "check-investigator-ssh"
+	StepStopBoshAgent     = "stop-bosh-agent"
 	StepWithdrawRoutes    = "withdraw-routes"
 	StepStopRep           = "stop-rep"
 	StepIsolateKept       = "isolate-kept"
 	StepCaptureEvidence   = "capture-evidence"
 	StepAwaitReplacements = "await-replacements"
 	StepPruneContainers   = "prune-containers"
-	StepCheckSSH          = "check-investigator-ssh"
-	StepStopBoshAgent     = "stop-bosh-agent"
 )
 
-type Step struct {
-	Name       string     `json:"name"`
-	State      string     `json:"state"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	Detail     string     `json:"detail,omitempty"`
-}
+// ContainSteps take the cell out of service (no traffic, no new work) and
+// run first; CleanupSteps follow. Together they are the sequence.
+var (
+	ContainSteps = []string{StepCheckSSH, StepStopBoshAgent, StepWithdrawRoutes, StepStopRep, StepIsolateKept}
+	CleanupSteps = []string{StepCaptureEvidence, StepAwaitReplacements, StepPruneContainers}
+)
+
+// Step is one step of the cell side as the status reports it.
+type Step = steps.Step
 
 // DurationStats summarises many timings. Averages alone hide spikes, so the
 // count, maximum and p99 always travel with the total.
@@ -193,6 +204,10 @@ type Status struct {
 	UpdatedAt     time.Time                `json:"updated_at"`
 	// Version is the answering agent's build: the release version.
 	Version string `json:"version,omitempty"`
+	// ContainedAt is when the last contain step finished: the BOSH agent
+	// stopped, routes withdrawn, the rep dead, kept containers isolated.
+	// The cleanup steps run after it.
+	ContainedAt *time.Time `json:"contained_at,omitempty"`
 }
 
 // ErrorResponse is the body of every non-2xx answer.

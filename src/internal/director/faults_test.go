@@ -12,6 +12,7 @@ import (
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
@@ -90,7 +91,7 @@ func (l *lab) failedRunOutcome(targetID string, rep *director.Report, err error)
 	if gerr != nil {
 		t.Fatalf("failed run left no readable record: %v", gerr)
 	}
-	inWindow := r.Step(director.StepCellSide).StartedAt != nil && !r.Done(director.StepRedeploy) && r.BoshAgent != director.BoshAgentRunning &&
+	inWindow := r.Step(director.StepContain).StartedAt != nil && !r.Done(director.StepRedeploy) && r.BoshAgent != director.BoshAgentRunning &&
 		!(r.NewVMCID != "" && r.NewIP != r.OldIP)
 	if inWindow {
 		in, _ := l.sim.Instance("cf", "diego-cell", targetID)
@@ -200,7 +201,25 @@ func TestEveryCellStepFailingLeavesAResumableSafeState(t *testing.T) {
 			}
 			// Failed before the BOSH agent stop: resurrection is restored
 			// at once. Failed at the stop itself: unknown, left paused.
+			// Failed after it: the BOSH switch is finished all the same,
+			// and the report says loudly what the cell could not do.
 			l.failedRunOutcome(tgt.ID, rep, err)
+			afterStop := indexOf(directortest.CellSteps, step) > indexOf(directortest.CellSteps, agentapi.StepStopBoshAgent)
+			switched := rep.NewIP != "" && rep.NewIP != rep.OldIP
+			if afterStop != switched {
+				t.Errorf("failed at %s: switched to a new VM = %v (new IP %q); want %v", step, switched, rep.NewIP, afterStop)
+			}
+			inContain := indexOf(agentapi.ContainSteps, step) >= 0
+			warned := strings.Contains(strings.Join(rep.Warnings, "\n"), "THE CELL IS NOT FULLY CONTAINED")
+			if afterStop && inContain != warned {
+				t.Errorf("failed at %s after the BOSH agent stop: warned %v that the cell is not contained; want %v (%q)", step, warned, inContain, rep.Warnings)
+			}
+			if indexOf(agentapi.CleanupSteps, step) >= 0 && !strings.Contains(strings.Join(rep.Warnings, "\n"), "THE CELL'S CLEANUP DID NOT FINISH") {
+				t.Errorf("failed at %s: no warning that the cleanup did not finish: %q", step, rep.Warnings)
+			}
+			if step == agentapi.StepStopRep && !strings.Contains(strings.Join(rep.Warnings, "\n"), "the old rep may still run") {
+				t.Errorf("failed at the rep's stop: no warning that it may still run: %q", rep.Warnings)
+			}
 			l.rerunCompletes(tgt.ID)
 		})
 	}
@@ -523,10 +542,10 @@ func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "other instances' agents stopped answering (diego-cell/"+other.ID+")") {
 		t.Fatalf("err = %v; want the other instance named", err)
 	}
-	if s := rep.Steps[6]; s.Name != director.StepDeleteVMReference || s.State != record.StepDone {
+	if s := reportStep(rep, director.StepDeleteVMReference); s.State != record.StepDone {
 		t.Fatalf("delete-vm-reference: %+v", s)
 	}
-	if s := rep.Steps[7]; s.Name != director.StepRedeploy || s.State != record.StepFailed {
+	if s := reportStep(rep, director.StepRedeploy); s.State != record.StepFailed {
 		t.Fatalf("redeploy: %+v (err %v)", s, err)
 	}
 	now, _ := l.sim.Instance("cf", "diego-cell", other.ID)
@@ -701,4 +720,22 @@ func TestTheFailureWriteKeepsAConcurrentWritersNote(t *testing.T) {
 	if !found {
 		t.Fatalf("the concurrent note was lost: %q", r.Warnings)
 	}
+}
+
+func reportStep(rep *director.Report, name string) director.ReportStep {
+	for _, s := range rep.Steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	return director.ReportStep{Name: name}
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

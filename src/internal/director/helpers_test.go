@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 func TestUnexpectedChangesAllowOnlyTheReservedEntry(t *testing.T) {
@@ -167,7 +168,7 @@ func TestUnreservedSequesteredNamesOnlyLiveVMsWhoseIPTheConfigCanHandOut(t *test
 	rec := func(id, ip, network, state string, reserved bool) record.Record {
 		r := record.Record{ID: "seq-" + id, Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: id, OldIP: ip, Network: network, State: state}
 		if reserved {
-			r.Step(StepReserveIP).Finish(time.Now(), nil)
+			r.Step(StepReserveIP).Finish(time.Now(), steps.Outcome{}, nil)
 		}
 		return r
 	}

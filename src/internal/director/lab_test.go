@@ -296,9 +296,13 @@ func TestSequestrationEndToEnd(t *testing.T) {
 		t.Fatalf("cell outcome: kept %v pruned %v ssh %+v evidence %q", rep.Kept, rep.Pruned, rep.SSH, rep.Evidence.Cell)
 	}
 	for _, s := range rep.Steps {
-		if s.State != record.StepDone || s.StartedAt == nil || s.FinishedAt == nil {
+		ok := s.State == record.StepDone || (s.Name == director.StepEndBridge && s.State == record.StepSkipped)
+		if !ok || s.StartedAt == nil || s.FinishedAt == nil {
 			t.Errorf("step %s: %+v", s.Name, s)
 		}
+	}
+	if !rep.Resurrection.Bridge || rep.Resurrection.BridgeEndedAt == nil || rep.ContainedAt == nil || rep.TimeToContainSeconds <= 0 {
+		t.Errorf("bridge %+v, contained at %v after %vs", rep.Resurrection, rep.ContainedAt, rep.TimeToContainSeconds)
 	}
 	l.checkInvariants(tgt.ID)
 	l.checkResurrection(tgt.ID, false)
@@ -620,8 +624,9 @@ func withDeadline(t testing.TB) context.Context {
 func TestAResurrectionThePauseDidNotStopIsReportedNotHidden(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
 	tgt := l.target()
-	// Someone deletes our resurrection rule just as the BOSH agent stops,
-	// and the health monitor acts on it at once.
+	// Someone deletes our resurrection rule and resumes resurrection
+	// globally (ending the bridge) just as the BOSH agent stops, and the
+	// health monitor acts on it at once.
 	l.stopHook = func(id string) {
 		if id != tgt.ID {
 			return
@@ -629,6 +634,7 @@ func TestAResurrectionThePauseDidNotStopIsReportedNotHidden(t *testing.T) {
 		if _, err := l.conn.Director.DeleteConfig("resurrection", director.ResurrectionConfigName("cf", tgt.ID)); err != nil {
 			t.Error(err)
 		}
+		l.sim.SetResurrectionPaused(false)
 		l.sim.ReloadResurrectionRules()
 		if ids := l.sim.Tick(); len(ids) == 0 {
 			t.Error("the health monitor did not resurrect")
@@ -860,6 +866,144 @@ func TestADiffTheDirectorCouldNotComputeIsNotAnEmptyDiff(t *testing.T) {
 				if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
 					t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
 				}
+			}
+		})
+	}
+}
+
+// The scoped rule reaches the health monitor only after its re-read; the
+// global switch, read by the director on every scan-and-fix request,
+// bridges that time, so the cell is contained at once, and goes back to
+// its prior value as soon as the rule is in force.
+func TestTheGlobalBridgeLastsUntilTheRuleIsInForceAndNoLonger(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		prior      bool
+		wantBridge bool
+	}{
+		{"resurrection on before: the global switch bridges the re-read", false, true},
+		{"resurrection paused globally before: no bridge, the switch is not touched", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLab(t, 250*time.Millisecond)
+			l.sim.SetResurrectionPaused(tc.prior)
+			l.prior = tc.prior
+			tgt := l.target()
+			// The switch outlasts the re-read: the bridge ends on its own.
+			l.sim.SetTaskDelay(400 * time.Millisecond)
+			var pausedAtStop bool
+			var tasksAtStop []int
+			l.stopHook = func(id string) {
+				if id == tgt.ID {
+					pausedAtStop = l.sim.ResurrectionPaused()
+					tasksAtStop = l.sim.Tick()
+				}
+			}
+			rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+			if err != nil {
+				t.Fatalf("run: %v\n%+v", err, rep)
+			}
+			if !pausedAtStop || len(tasksAtStop) != 0 {
+				t.Fatalf("when the BOSH agent stopped: global paused %v, health monitor tasks %v", pausedAtStop, tasksAtStop)
+			}
+			wait := l.opts.ResurrectionWait.Seconds()
+			if rep.TimeToContainAfterPreflightSeconds >= wait {
+				t.Errorf("contained %.3fs after preflight; the bridge should make the wait for the re-read (%.3fs) unnecessary", rep.TimeToContainAfterPreflightSeconds, wait)
+			}
+			bridge := reportStep(rep, director.StepEndBridge)
+			if rep.Resurrection.Bridge != tc.wantBridge {
+				t.Fatalf("bridge = %v; want %v (%+v)", rep.Resurrection.Bridge, tc.wantBridge, rep.Resurrection)
+			}
+			if tc.wantBridge {
+				if bridge.State != record.StepDone || rep.ResurrectionBridgeSeconds < wait || rep.ResurrectionBridgeSeconds > wait+1 {
+					t.Errorf("bridge step %+v lasted %.3fs; want just over %.3fs", bridge, rep.ResurrectionBridgeSeconds, wait)
+				}
+				if n := l.sim.RequestCount("PUT", "/resurrection"); n != 2 {
+					t.Errorf("%d PUT /resurrection; want the pause and its end", n)
+				}
+			} else {
+				if bridge.State != record.StepSkipped || rep.ResurrectionBridgeSeconds != 0 {
+					t.Errorf("bridge step %+v, %.3fs", bridge, rep.ResurrectionBridgeSeconds)
+				}
+				if n := l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
+					t.Errorf("%d PUT /resurrection although it was paused before", n)
+				}
+			}
+			l.checkInvariants(tgt.ID)
+			l.checkResurrection(tgt.ID, false)
+		})
+	}
+}
+
+// A pipeline's task on the cells' deployment (its smoke-test errand) lands
+// while the director switches the VM: it holds the deployment's lock, and
+// the switch waits for it instead of failing.
+func TestAPipelineTaskHoldingTheLockDuringTheSwitchIsWaitedFor(t *testing.T) {
+	l := newLab(t, 30*time.Millisecond)
+	tgt := l.target()
+	pipeline := make(chan error, 1)
+	l.sim.SetErrandDuration(time.Second)
+	l.stopHook = func(id string) {
+		if id != tgt.ID {
+			return
+		}
+		go func() {
+			dep, err := l.conn.Director.FindDeployment("cf")
+			if err == nil {
+				_, err = dep.RunErrand("smoke-tests", false, false, nil)
+			}
+			pipeline <- err
+		}()
+		// The pipeline holds the lock before the switch scans.
+		deadline := time.Now().Add(5 * time.Second)
+		for _, locked := l.sim.LockHolder("cf"); !locked && time.Now().Before(deadline); _, locked = l.sim.LockHolder("cf") {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	rep, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
+	if err != nil {
+		t.Fatalf("run: %v\n%+v", err, rep)
+	}
+	if perr := <-pipeline; perr != nil {
+		t.Errorf("the pipeline's errand: %v", perr)
+	}
+	if n := l.sim.TaskCounts()[directorsim.KindScan]; n < 2 {
+		t.Errorf("%d scans; want the one refused while the pipeline held the lock, then ours (%v)", n, l.sim.TaskCounts())
+	}
+	l.checkInvariants(tgt.ID)
+	l.checkResurrection(tgt.ID, false)
+}
+
+func TestThePlanSaysHowResurrectionWillBePausedForThisDirector(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		priorPaused bool
+		mode        string
+		oldDirector bool
+		want        string
+	}{
+		{"resurrection on: the global switch bridges the re-read", false, "", false, "pause the global switch as well"},
+		{"paused globally before: no bridge needed", true, "", false, "the global switch, paused already, covers"},
+		{"global mode", false, record.ResurrectionGlobal, false, "pause resurrection globally"},
+		{"no GET /resurrection: wait for the re-read", false, "", true, "is not used as a bridge"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLab(t, 30*time.Millisecond)
+			l.sim.SetResurrectionPaused(tc.priorPaused)
+			l.opts.ResurrectionMode = tc.mode
+			f := l.flow("diego-cell/"+l.target().ID, keepSuspects())
+			if tc.oldDirector {
+				f.Raw = oldDirector{}
+			}
+			p, err := f.Plan(withDeadline(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Descriptions[director.StepPauseResurrection]; !strings.Contains(got, tc.want) {
+				t.Errorf("pause step: %q; want it to say %q", got, tc.want)
+			}
+			if n := l.sim.RequestCount("PUT", "/resurrection") + l.sim.RequestCount("POST", "/configs"); n != 0 {
+				t.Errorf("the plan changed something (%d writes)", n)
 			}
 		})
 	}

@@ -1,9 +1,11 @@
-// Package director drives the BOSH director side of a sequestration, in this
-// order: preflight, record, reserve the old IP, pause
-// resurrection, the cell side through the agent, wait for the unresponsive
-// agent, delete this VM's reference, redeploy, restore resurrection, verify,
-// report. Every step checks whether it is already done, so a re-run after
-// any failure resumes from the record.
+// Package director drives the BOSH director side of a sequestration:
+// preflight, record, pause resurrection (scoped, with the global switch
+// bridging the health monitor's re-read), contain the cell through its
+// agent, then in parallel the cell's cleanup and the director's switch
+// (wait for the unresponsive agent, reserve the old IP, delete this VM's
+// reference, redeploy), then restore resurrection, verify, report. Every
+// step checks whether it is already done, so a re-run after any failure
+// resumes from the record.
 package director
 
 import (
@@ -59,6 +61,9 @@ type Options struct {
 	// ResurrectionMode: "scoped" (default, falls back to global when the
 	// config cannot be written) or "global".
 	ResurrectionMode string
+	// LockTimeout bounds how long the switch waits for another task (a
+	// pipeline's deploy) holding the deployment's lock.
+	LockTimeout time.Duration
 }
 
 func (o *Options) defaults() {
@@ -76,6 +81,9 @@ func (o *Options) defaults() {
 	}
 	if o.BBSTimeout == 0 {
 		o.BBSTimeout = 2 * time.Minute
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = 10 * time.Minute
 	}
 	if o.ResurrectionMode == "" {
 		o.ResurrectionMode = "scoped"

@@ -41,10 +41,21 @@ type Report struct {
 	Evidence    ReportEvidence      `json:"evidence"`
 	SSH         *agentapi.SSHStatus `json:"ssh"`
 
+	// ContainedAt is when the cell reported its contain phase done (the
+	// BOSH agent stopped, routes withdrawn, the rep dead, kept containers
+	// isolated); TimeToContainSeconds counts from the command's start,
+	// TimeToContainAfterPreflightSeconds from the end of preflight.
+	ContainedAt                        *time.Time `json:"contained_at,omitempty"`
+	TimeToContainSeconds               float64    `json:"time_to_contain_seconds,omitempty"`
+	TimeToContainAfterPreflightSeconds float64    `json:"time_to_contain_after_preflight_seconds,omitempty"`
+
 	Reservation  record.Reservation  `json:"reservation"`
 	Resurrection record.Resurrection `json:"resurrection"`
-	Warnings     []string            `json:"warnings,omitempty"`
-	Error        string              `json:"error,omitempty"`
+	// ResurrectionBridgeSeconds is how long the global switch was paused
+	// to bridge the health monitor's re-read of the scoped rule.
+	ResurrectionBridgeSeconds float64  `json:"resurrection_bridge_seconds,omitempty"`
+	Warnings                  []string `json:"warnings,omitempty"`
+	Error                     string   `json:"error,omitempty"`
 	// Tasks are the director tasks this run waited for (this process's
 	// only: a resumed run lists its own).
 	Tasks       []TaskTiming `json:"tasks,omitempty"`
@@ -97,7 +108,18 @@ func NewReport(r *record.Record) *Report {
 		if !ok {
 			s = record.Step{Name: name, State: record.StepPending}
 		}
-		rep.Steps = append(rep.Steps, reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error))
+		rs := reportStep(s.Name, s.State, s.StartedAt, s.FinishedAt, s.Error)
+		rs.Detail = s.Detail
+		rep.Steps = append(rep.Steps, rs)
+	}
+	rep.ResurrectionBridgeSeconds = r.Resurrection.BridgeSeconds()
+	if r.ContainedAt != nil {
+		at := *r.ContainedAt
+		rep.ContainedAt = &at
+		if pf := byName[StepPreflight]; pf.StartedAt != nil && pf.FinishedAt != nil {
+			rep.TimeToContainSeconds = at.Sub(*pf.StartedAt).Seconds()
+			rep.TimeToContainAfterPreflightSeconds = at.Sub(*pf.FinishedAt).Seconds()
+		}
 	}
 	rep.CellSteps = []ReportStep{}
 	for _, s := range r.CellSteps {
@@ -143,11 +165,23 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.NewIP != "" {
 		fmt.Fprintf(w, "  new VM %s at %s\n", r.NewVMCID, r.NewIP)
 	}
+	if r.ContainedAt != nil {
+		fmt.Fprintf(w, "  contained at %s: %.1fs after the command started, %.1fs after preflight (cell's clock)\n",
+			r.ContainedAt.Format(time.RFC3339), r.TimeToContainSeconds, r.TimeToContainAfterPreflightSeconds)
+	} else {
+		fmt.Fprintln(w, "  NOT CONTAINED: the cell did not report its contain phase done")
+	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range r.Steps {
+		if s.Name == ParallelSteps[0] {
+			fmt.Fprintln(w, "  in parallel (the cell cleans up while the director switches the VM):")
+		}
+		if s.Name == StepRestoreResurrection {
+			fmt.Fprintln(w, "  joined:")
+		}
 		writeStep(w, fmt.Sprintf("%2d.", i+1), s)
-		if s.Name == StepCellSide {
-			for _, c := range r.CellSteps {
+		for _, c := range r.CellSteps {
+			if phaseOf(c.Name) == s.Name {
 				writeStep(w, "     -", c)
 			}
 		}
@@ -185,6 +219,12 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "Resurrection: STILL PAUSED (%s %s)\n", res.Mode, res.ConfigName)
 	}
 	switch {
+	case res.Bridge && res.BridgeEndedAt != nil:
+		fmt.Fprintf(w, "  the global switch bridged the health monitor's re-read of the scoped rule for %.1fs, then went back to its prior value\n", r.ResurrectionBridgeSeconds)
+	case res.Bridge:
+		fmt.Fprintln(w, "  the GLOBAL switch is STILL PAUSED as a bridge: re-run the same command to put it back")
+	}
+	switch {
 	case r.Reservation.CloudConfig == "":
 	case r.State == record.StateReleased && !r.Reservation.Added:
 		fmt.Fprintf(w, "Old IP %s: the operator's entry %s in cloud config %q covers it and was left as it is\n", r.OldIP, r.Reservation.CoveredBy, r.Reservation.CloudConfig)
@@ -217,18 +257,20 @@ func (r *Report) WriteText(w io.Writer) {
 
 // PlanReport is what `sequester plan` prints.
 type PlanReport struct {
-	Deployment  string         `json:"deployment"`
-	Instance    string         `json:"instance"`
-	OldIP       string         `json:"old_ip"`
-	VMCID       string         `json:"vm_cid"`
-	AZ          string         `json:"az,omitempty"`
-	Network     string         `json:"network,omitempty"`
-	CloudConfig string         `json:"cloud_config,omitempty"`
-	Resume      bool           `json:"resume"`
-	Checks      []Check        `json:"checks"`
-	Steps       []string       `json:"steps"`
-	Agent       *agentapi.Plan `json:"agent,omitempty"`
-	Refused     string         `json:"refused,omitempty"`
+	Deployment  string   `json:"deployment"`
+	Instance    string   `json:"instance"`
+	OldIP       string   `json:"old_ip"`
+	VMCID       string   `json:"vm_cid"`
+	AZ          string   `json:"az,omitempty"`
+	Network     string   `json:"network,omitempty"`
+	CloudConfig string   `json:"cloud_config,omitempty"`
+	Resume      bool     `json:"resume"`
+	Checks      []Check  `json:"checks"`
+	Steps       []string `json:"steps"`
+	// Descriptions say what each step will do, with this run's choices.
+	Descriptions map[string]string `json:"descriptions"`
+	Agent        *agentapi.Plan    `json:"agent,omitempty"`
+	Refused      string            `json:"refused,omitempty"`
 }
 
 func (p *PlanReport) WriteText(w io.Writer) {
@@ -266,11 +308,21 @@ func (p *PlanReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range p.Steps {
-		fmt.Fprintf(w, "  %2d. %s\n", i+1, s)
+		fmt.Fprintf(w, "  %2d. %-24s %s\n", i+1, s, p.Descriptions[s])
 	}
 	if p.Refused != "" {
 		fmt.Fprintf(w, "\nREFUSED: %s\n", p.Refused)
 	}
+}
+
+// phaseOf names the director step under which a cell step runs.
+func phaseOf(cellStep string) string {
+	for _, c := range agentapi.ContainSteps {
+		if c == cellStep {
+			return StepContain
+		}
+	}
+	return StepCellCleanup
 }
 
 func writeStep(w io.Writer, prefix string, s ReportStep) {

@@ -16,7 +16,7 @@ func TestReportTellsTheCellSideStepByStep(t *testing.T) {
 	at := func(s int) *time.Time { v := start.Add(time.Duration(s) * time.Second); return &v }
 	rec := &record.Record{
 		ID: "seq-1", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc", State: record.StateComplete,
-		Steps: []record.Step{{Name: director.StepCellSide, State: record.StepDone, StartedAt: at(0), FinishedAt: at(90)}},
+		Steps: []record.Step{{Name: director.StepContain, State: record.StepDone, StartedAt: at(0), FinishedAt: at(90)}},
 		CellSteps: []agentapi.Step{
 			{Name: agentapi.StepStopRep, State: agentapi.StepDone, StartedAt: at(1), FinishedAt: at(3), Detail: "rep unmonitored and pid 42 killed with SIGKILL; stayed dead"},
 			{Name: agentapi.StepIsolateKept, State: agentapi.StepDone, StartedAt: at(3), FinishedAt: at(4), Detail: "1 container isolated; not frozen: h-1 (a task in D state refused the freezer)"},
@@ -60,5 +60,47 @@ func TestPlanTextShowsHowEachCellPartWasReached(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("plan text lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestReportGivesTheTimeToContainAndHowLongTheBridgeLasted(t *testing.T) {
+	start := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	at := func(s float64) *time.Time { v := start.Add(time.Duration(s * float64(time.Second))); return &v }
+	for _, tc := range []struct {
+		name                      string
+		contained                 *time.Time
+		bridge                    bool
+		bridgeEnded               *time.Time
+		wantContain, wantAfterPre float64
+		wantBridge                float64
+		wantText                  []string
+	}{
+		{"contained, bridge ended", at(9.5), true, at(70), 9.5, 6.5, 67, []string{"9.5s after the command started, 6.5s after preflight", "bridged the health monitor's re-read of the scoped rule for 67.0s"}},
+		{"contained, bridge still on", at(9.5), true, nil, 9.5, 6.5, 0, []string{"the GLOBAL switch is STILL PAUSED as a bridge"}},
+		{"not contained", nil, false, nil, 0, 0, 0, []string{"NOT CONTAINED"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &record.Record{
+				ID: "seq-1", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc", State: record.StateComplete,
+				Steps:        []record.Step{{Name: director.StepPreflight, State: record.StepDone, StartedAt: at(0), FinishedAt: at(3)}},
+				ContainedAt:  tc.contained,
+				Resurrection: record.Resurrection{Mode: record.ResurrectionScoped, PausedAt: at(3), Bridge: tc.bridge, BridgeEndedAt: tc.bridgeEnded},
+			}
+			rep := director.NewReport(rec)
+			if rep.TimeToContainSeconds != tc.wantContain || rep.TimeToContainAfterPreflightSeconds != tc.wantAfterPre || rep.ResurrectionBridgeSeconds != tc.wantBridge {
+				t.Fatalf("contain %v / after preflight %v / bridge %v; want %v / %v / %v", rep.TimeToContainSeconds, rep.TimeToContainAfterPreflightSeconds,
+					rep.ResurrectionBridgeSeconds, tc.wantContain, tc.wantAfterPre, tc.wantBridge)
+			}
+			if (rep.ContainedAt == nil) != (tc.contained == nil) {
+				t.Fatalf("contained_at = %v", rep.ContainedAt)
+			}
+			var out bytes.Buffer
+			rep.WriteText(&out)
+			for _, want := range tc.wantText {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 	}
 }

@@ -180,6 +180,28 @@ type lab struct {
 	afterAnswer func()
 	// afterRepDies runs once, when convergence sees the rep gone.
 	afterRepDies func()
+	// beforeSSHCheck runs before every investigator access check the
+	// agent makes.
+	beforeSSHCheck func()
+	// wrapDeps, when set, wraps the agent's parts when it starts.
+	wrapDeps func(*agent.Deps)
+}
+
+// hookedSSH is the agent's real investigator access check, after the
+// lab's beforeSSHCheck.
+type hookedSSH struct {
+	agent.SSHChecker
+	l *lab
+}
+
+func (h hookedSSH) Check() agentapi.SSHStatus {
+	h.l.mu.Lock()
+	hook := h.l.beforeSSHCheck
+	h.l.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return h.SSHChecker.Check()
 }
 
 // newLab starts the simulator and deploys "cf", then builds the real
@@ -404,7 +426,16 @@ func (l *lab) startAgent(destroyDelay time.Duration) {
 	logger.RegisterSink(lager.NewWriterSink(f, lager.DEBUG))
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &runningAgent{cancel: cancel, done: make(chan error, 1), log: f}
-	go func() { a.done <- agent.Serve(ctx, logger, l.agentCfg, cellrig.Tweak(l.passwd, l.group, destroyDelay)) }()
+	tweak := cellrig.Tweak(l.passwd, l.group, destroyDelay)
+	go func() {
+		a.done <- agent.Serve(ctx, logger, l.agentCfg, func(w *agent.Wired) {
+			tweak(w)
+			w.Deps.SSH = hookedSSH{SSHChecker: w.Deps.SSH, l: l}
+			if l.wrapDeps != nil {
+				l.wrapDeps(&w.Deps)
+			}
+		})
+	}()
 	l.agent = a
 	t.Cleanup(func() { l.stopAgent(a) })
 	deadline := time.Now().Add(30 * time.Second)

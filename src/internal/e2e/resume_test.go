@@ -13,90 +13,74 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
-// TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns
-// breaks one sequestration three ways and re-runs the same command after
+// TestAFailedContainAKilledErrandARestartedAgentAndAFailedRedeployAreResumedByReRuns
+// breaks one sequestration four ways and re-runs the same command after
 // each:
 //
-//  1. the real agent is restarted while it prunes, and investigator access
-//     breaks before the BOSH agent stop: the cell side fails with the BOSH
-//     agent still up, so resurrection is restored at once;
-//  2. the re-run resumes the same operation on the (again restarted) agent
-//     and dies right after: the agent finishes alone and stops the BOSH
-//     agent; resurrection stays paused and the health monitor leaves the
-//     silent VM alone;
-//  3. the next re-run finds the cell side done, deletes the VM reference,
-//     and the redeploy fails: inside the unsafe window resurrection stays
-//     paused and the VM-less instance is not recreated on its old IP;
+//  1. investigator access breaks just as the contain phase checks it: the
+//     cell fails before anything changed, the BOSH agent still up, so
+//     resurrection is restored at once;
+//  2. the re-run dies right after the agent accepted the resumed
+//     operation: the agent contains and cleans up alone, and is itself
+//     restarted while it prunes and resumes from its journal; resurrection
+//     stays paused and the health monitor leaves the silent VM alone;
+//  3. the next re-run finds the cell side done without asking again,
+//     ends the global bridge, deletes the VM reference, and the redeploy
+//     fails: inside the unsafe window resurrection stays paused by the
+//     scoped rule alone and the VM-less instance is not recreated on its
+//     old IP;
 //  4. the last re-run completes with the same invariants as a clean run.
-func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *testing.T) {
+func TestAFailedContainAKilledErrandARestartedAgentAndAFailedRedeployAreResumedByReRuns(t *testing.T) {
 	l := newLab(t)
-	// One worker and a slow destroy keep the prune going long enough to
-	// restart the agent in the middle of it.
 	l.agentCfg.Prune.Workers = 1
-	l.startAgent(700 * time.Millisecond)
-	// Someone removes the investigator from bosh_sshers once the rep is
-	// dead: after the plan, before the agent's SSH check.
+	l.startAgent(0)
+	rep0 := pidOf(l.repPid)
+	// Someone removes the investigator from bosh_sshers after the plan,
+	// just as the contain phase checks access.
 	l.mu.Lock()
-	l.afterRepDies = func() {
-		if err := os.WriteFile(l.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644); err != nil {
-			t.Error(err)
+	l.beforeSSHCheck = func() {
+		st, err := journal.Read(l.agentCfg.StateDir)
+		if err != nil {
+			return
+		}
+		if s := st.Step(agentapi.StepCheckSSH); s != nil && s.State == agentapi.StepRunning {
+			if err := os.WriteFile(l.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 	l.mu.Unlock()
-
-	type result struct {
-		rep *director.Report
-		err error
+	r1, err := l.run()
+	if err == nil || !strings.HasPrefix(err.Error(), director.StepContain+":") || !strings.Contains(err.Error(), "investigator SSH is not ready") {
+		t.Fatalf("first run: %v; want the contain phase's SSH failure", err)
 	}
-	first := make(chan result, 1)
-	go func() {
-		rep, err := l.run()
-		first <- result{rep, err}
-	}()
-	waitFor(t, 60*time.Second, "the prune to start", func() bool { return len(l.gardenHandles()) < len(l.handles) })
-	l.stopAgent(l.agent)
-	mid, err := journal.Read(l.agentCfg.StateDir)
-	if err != nil {
-		t.Fatal(err)
+	if r1 == nil || r1.State != record.StateFailed || r1.Resurrection.LeftPaused || r1.Resurrection.RestoredAt == nil || r1.ContainedAt != nil {
+		t.Fatalf("first run report: %+v", r1)
 	}
-	if s := mid.Step(agentapi.StepPruneContainers); s == nil || s.State != agentapi.StepRunning {
-		t.Fatalf("the agent stopped, but its journal says prune is %+v", s)
-	}
-	if n := len(l.gardenHandles()); n <= 1 {
-		t.Fatalf("the prune finished before the restart (%d containers left); the test proves nothing", n)
-	}
-	l.startAgent(0)
-	r1 := <-first
-
-	if r1.err == nil || !strings.Contains(r1.err.Error(), "cell side failed") || !strings.Contains(r1.err.Error(), "investigator SSH is not ready") {
-		t.Fatalf("first run: %v; want the cell side's SSH failure", r1.err)
-	}
-	if r1.rep == nil || r1.rep.State != record.StateFailed || r1.rep.Resurrection.LeftPaused || r1.rep.Resurrection.RestoredAt == nil {
-		t.Fatalf("first run report: %+v", r1.rep)
-	}
-	// Failed before the BOSH agent stop: resurrection is back at once and
-	// the cell still answers the director.
+	// Failed before anything changed: resurrection is back at once, the
+	// cell still answers the director, routes, rep and containers are as
+	// they were.
 	l.checkResurrection(false)
 	l.checkInvariants()
 	if !cellrig.Grows(func() int { return l.seen.count(l.target.AgentID) }) {
 		t.Fatal("the BOSH agent was stopped although investigators cannot log in")
 	}
-	// The restart touched nothing kept and the resumed prune finished.
-	if pid := l.garden.Pid(l.kept); pid != l.keptPid {
-		t.Errorf("kept container pid %d, was %d", pid, l.keptPid)
-	}
-	if h := l.gardenHandles(); len(h) != 1 || !h[l.kept] {
-		t.Errorf("garden lists %v after the resumed prune", h)
+	if !l.router.Registering() || pidOf(l.repPid) != rep0 || len(l.gardenHandles()) != len(l.handles) {
+		t.Fatal("the cell was changed before the contain phase's SSH check")
 	}
 
-	// Second run: access is fixed and the agent restarted once more; the
-	// errand dies right after the agent accepted the resumed operation,
-	// which goes on alone on the cell.
+	// Second run: access is fixed and the agent restarted with a slow
+	// prune; the errand dies right after the agent accepted the resumed
+	// operation, which goes on alone on the cell.
+	l.mu.Lock()
+	l.beforeSSHCheck = nil
+	l.mu.Unlock()
 	must(t, os.WriteFile(l.group, []byte(goodGroup), 0o644))
 	l.stopAgent(l.agent)
-	l.startAgent(0)
+	l.startAgent(700 * time.Millisecond)
 	l.takeAnswers()
 	ctx, kill := context.WithCancel(context.Background())
 	defer kill()
@@ -104,8 +88,8 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	l.afterAnswer = kill
 	l.mu.Unlock()
 	r2, err := l.runWithin(ctx)
-	if err == nil || !strings.HasPrefix(err.Error(), director.StepCellSide+":") {
-		t.Fatalf("second run: %v; want the cell side cut short\nsteps:\n%s", err, fmtSteps(r2))
+	if err == nil || !strings.HasPrefix(err.Error(), director.StepContain+":") {
+		t.Fatalf("second run: %v; want the contain step cut short\nsteps:\n%s", err, fmtSteps(r2))
 	}
 	// The resumed operation's answer is running, not the old failure: the
 	// director takes a failed answer for this attempt's outcome.
@@ -117,14 +101,34 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	if r2.State != record.StateFailed || !r2.Resurrection.LeftPaused || !strings.Contains(strings.Join(r2.Warnings, "\n"), "resurrection left paused") {
 		t.Fatalf("second run report: state %s resurrection %+v warnings %q", r2.State, r2.Resurrection, r2.Warnings)
 	}
+	// The agent is restarted while it prunes and resumes from its journal.
+	waitFor(t, 60*time.Second, "the prune to start", func() bool { return len(l.gardenHandles()) < len(l.handles) })
+	l.stopAgent(l.agent)
+	mid, err := journal.Read(l.agentCfg.StateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := mid.Step(agentapi.StepPruneContainers); s == nil || s.State != agentapi.StepRunning || mid.Status.ContainedAt == nil {
+		t.Fatalf("the agent stopped, but its journal says prune is %+v (contained at %v)", s, mid.Status.ContainedAt)
+	}
+	if n := len(l.gardenHandles()); n <= 1 {
+		t.Fatalf("the prune finished before the restart (%d containers left); the test proves nothing", n)
+	}
+	l.startAgent(0)
 	waitFor(t, 60*time.Second, "the agent to finish the operation on its own", func() bool {
 		st, err := agentapi.NewClient("https://"+l.agentCfg.ListenAddress, l.clientTLS).Status(context.Background())
-		return err == nil && st.Phase != agentapi.PhaseRunning
+		return err == nil && st.Phase == agentapi.PhaseDone
 	})
+	if pid := l.garden.Pid(l.kept); pid != l.keptPid {
+		t.Errorf("kept container pid %d, was %d", pid, l.keptPid)
+	}
+	if h := l.gardenHandles(); len(h) != 1 || !h[l.kept] {
+		t.Errorf("garden lists %v after the resumed prune", h)
+	}
 	l.checkWindow(false)
 
-	// Third run: the cell side is found done without asking again; then
-	// the director fails the redeploy.
+	// Third run: the cell side is found done without asking again; the
+	// bridge ends; then the director fails the redeploy.
 	l.sim.FailNextTask(directorsim.KindUpdateDeployment, "injected CPI failure")
 	r3, err := l.run()
 	if err == nil || !strings.HasPrefix(err.Error(), director.StepRedeploy+":") {
@@ -135,6 +139,10 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	}
 	if r3.State != record.StateFailed || !r3.Resurrection.LeftPaused || !strings.Contains(strings.Join(r3.Warnings, "\n"), "resurrection left paused") {
 		t.Fatalf("third run report: state %s resurrection %+v warnings %q", r3.State, r3.Resurrection, r3.Warnings)
+	}
+	// No lasting global change: the scoped rule alone keeps it paused.
+	if r3.Resurrection.BridgeEndedAt == nil || l.sim.ResurrectionPaused() != l.priorPaused {
+		t.Errorf("the global switch is paused=%v after the failed run (bridge %+v); want its prior value", l.sim.ResurrectionPaused(), r3.Resurrection)
 	}
 	l.checkWindow(true)
 
@@ -153,6 +161,8 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	l.checkInvariants()
 	l.checkResurrection(false)
 }
+
+func pidOf(pidFile string) int { return monitd.PidFromFile(pidFile) }
 
 // checkWindow: inside the unsafe window the sequestered VM is silent,
 // resurrection is off for it, and the health monitor, ticked by hand on

@@ -51,6 +51,16 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 	l.checkCompleted(rep)
 	l.checkInvariants()
 	l.checkResurrection(false)
+	// Contained at once: the global switch bridged the health monitor's
+	// re-read of the scoped rule instead of a wait before the cell side.
+	t.Logf("time to contain: %.3fs from the start, %.3fs after preflight; resurrection bridge %.3fs",
+		rep.TimeToContainSeconds, rep.TimeToContainAfterPreflightSeconds, rep.ResurrectionBridgeSeconds)
+	if rep.ContainedAt == nil || rep.TimeToContainAfterPreflightSeconds <= 0 || rep.TimeToContainAfterPreflightSeconds > 15 {
+		t.Errorf("contained at %v, %.3fs after preflight; want within 15 s", rep.ContainedAt, rep.TimeToContainAfterPreflightSeconds)
+	}
+	if !rep.Resurrection.Bridge || rep.Resurrection.BridgeEndedAt == nil || rep.ResurrectionBridgeSeconds < (2*rulesInterval).Seconds() {
+		t.Errorf("resurrection %+v (bridge %.3fs); want a bridge that lasted until the rule was in force (%s), then ended", rep.Resurrection, rep.ResurrectionBridgeSeconds, 2*rulesInterval)
+	}
 	l.mu.Lock()
 	answers := append([]agentapi.Status(nil), l.answers...)
 	l.mu.Unlock()
@@ -241,7 +251,8 @@ func (l *lab) checkCompleted(rep *director.Report) {
 				t.Errorf("report step %v has no %q", m["name"], key)
 			}
 		}
-		if m["state"] != record.StepDone {
+		// The bridge's end is skipped when the switch finished first.
+		if m["state"] != record.StepDone && !(m["name"] == director.StepEndBridge && m["state"] == record.StepSkipped) {
 			t.Errorf("report step %v is %v", m["name"], m["state"])
 		}
 		start, err1 := time.Parse(time.RFC3339Nano, asString(m["started_at"]))
@@ -302,7 +313,9 @@ func (l *lab) checkResurrection(wantPaused bool) {
 	t := l.t
 	t.Helper()
 	l.sim.ReloadResurrectionRules()
-	if got := l.sim.ResurrectionPaused(); got != l.priorPaused {
+	// Inside the window the global switch may still bridge the scoped
+	// rule's re-read when the run was killed; the report says so.
+	if got := l.sim.ResurrectionPaused(); got != l.priorPaused && !wantPaused {
 		t.Errorf("global resurrection paused = %v; want the prior %v", got, l.priorPaused)
 	}
 	enabled := l.sim.ResurrectionEnabled("cf", "diego-cell")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 // DefaultType is the director config type holding records.
@@ -80,6 +81,10 @@ type Record struct {
 	// restored after a failure).
 	BoshAgent string              `json:"bosh_agent,omitempty"`
 	SSH       *agentapi.SSHStatus `json:"ssh,omitempty"`
+	// ContainedAt is when the cell reported its contain phase done (BOSH
+	// agent stopped, routes withdrawn, rep dead, kept containers
+	// isolated), by the cell's clock.
+	ContainedAt *time.Time `json:"contained_at,omitempty"`
 
 	// Verification is what the consumer-side checks saw.
 	Verification []string `json:"verification,omitempty"`
@@ -144,17 +149,25 @@ type Resurrection struct {
 	RestoredAt *time.Time `json:"restored_at,omitempty"`
 	// LeftPaused is set after a failure inside the unsafe window.
 	LeftPaused bool `json:"left_paused,omitempty"`
+	// Bridge: in scoped mode we also paused the global switch, which the
+	// director reads on every scan-and-fix request, to cover the minute
+	// until the health monitor reads the scoped rule; BridgeEndedAt is
+	// when the global switch went back to its prior value.
+	Bridge        bool       `json:"bridge,omitempty"`
+	BridgeEndedAt *time.Time `json:"bridge_ended_at,omitempty"`
+}
+
+// BridgeSeconds is how long the global switch bridged the scoped rule's
+// re-read (0 when there was no bridge or it has not ended).
+func (r Resurrection) BridgeSeconds() float64 {
+	if !r.Bridge || r.PausedAt == nil || r.BridgeEndedAt == nil {
+		return 0
+	}
+	return r.BridgeEndedAt.Sub(*r.PausedAt).Seconds()
 }
 
 // Step is one step of the director-side flow.
-type Step struct {
-	Name       string     `json:"name"`
-	State      string     `json:"state"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	Detail     string     `json:"detail,omitempty"`
-}
+type Step = steps.Step
 
 // Instance is GROUP/ID.
 func (r *Record) Instance() string { return r.InstanceGroup + "/" + r.InstanceID }
@@ -178,22 +191,6 @@ func (r *Record) Done(name string) bool {
 		}
 	}
 	return false
-}
-
-// Start marks a step running (again, on a resume).
-func (s *Step) Start(now time.Time) {
-	s.State, s.Error = StepRunning, ""
-	s.StartedAt, s.FinishedAt = &now, nil
-}
-
-// Finish marks a step done, or failed with err.
-func (s *Step) Finish(now time.Time, err error) {
-	s.FinishedAt = &now
-	if err != nil {
-		s.State, s.Error = StepFailed, err.Error()
-		return
-	}
-	s.State, s.Error = StepDone, ""
 }
 
 // Active reports whether the record still holds a VM out of BOSH's hands

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 // configsAPI answers only what the record store uses (GET /info, GET and
@@ -236,12 +237,12 @@ func TestStepsRecordStartFinishAndFailure(t *testing.T) {
 		t.Fatalf("new step = %+v", st)
 	}
 	st.Start(timeZero)
-	st.Finish(timeZero, errors.New("task 9 failed"))
+	st.Finish(timeZero, steps.Outcome{}, errors.New("task 9 failed"))
 	if r.Steps[0].State != record.StepFailed || r.Steps[0].Error != "task 9 failed" || r.Done("redeploy") {
 		t.Fatalf("failed step = %+v", r.Steps[0])
 	}
 	r.Step("redeploy").Start(timeZero)
-	r.Step("redeploy").Finish(timeZero, nil)
+	r.Step("redeploy").Finish(timeZero, steps.Outcome{}, nil)
 	if !r.Done("redeploy") || r.Steps[0].Error != "" || len(r.Steps) != 1 {
 		t.Fatalf("resumed step = %+v", r.Steps)
 	}

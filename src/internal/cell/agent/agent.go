@@ -1,8 +1,10 @@
 // Package agent is the cell side of a sequestration: inventory, plan, and
-// the ordered, journaled, resumable sequence that withdraws routes, kills
-// the rep without evacuation, isolates the kept containers, captures
-// evidence, waits for BBS to run replacements elsewhere, prunes the rest,
-// checks investigator SSH and stops the BOSH agent last.
+// the ordered, journaled, resumable sequence. It contains first, within
+// seconds: checks investigator SSH, stops the BOSH agent (from then on no
+// deploy can start a job on the cell again), withdraws routes, kills the
+// rep without evacuation and isolates the kept containers. Then it
+// captures evidence, waits for BBS to run replacements elsewhere and
+// prunes the rest, while the director switches the VM.
 package agent
 
 import (
@@ -29,17 +31,8 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
-// Steps in the order they run.
-var Steps = []string{
-	agentapi.StepWithdrawRoutes,
-	agentapi.StepStopRep,
-	agentapi.StepIsolateKept,
-	agentapi.StepCaptureEvidence,
-	agentapi.StepAwaitReplacements,
-	agentapi.StepPruneContainers,
-	agentapi.StepCheckSSH,
-	agentapi.StepStopBoshAgent,
-}
+// Steps in the order they run: the contain phase, then the cleanup.
+var Steps = append(append([]string{}, agentapi.ContainSteps...), agentapi.CleanupSteps...)
 
 // Stopper stops one cell process and says what it did; stopping what is
 // already stopped only verifies it (package stopper).
@@ -327,9 +320,7 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	if p.plan.Prune == nil {
 		p.plan.Prune = []agentapi.Container{}
 	}
-	freeze := req.Freeze || a.d.Freeze
-	egress := req.BlockEgress || a.d.BlockEgress
-	if freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
+	if a.isolationOptions(req).Freeze && len(p.keep) > 0 && a.d.FreezeUnavailable != "" {
 		return p, refused("kept containers cannot be frozen: %s", a.d.FreezeUnavailable)
 	}
 	for _, c := range p.keep {
@@ -350,37 +341,6 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	if len(p.keep) > 0 && a.d.Isolator == nil {
 		return p, refused("kept containers cannot be isolated: no isolation is configured on this agent, and a kept container that still listens keeps receiving traffic (gorouter never times out TLS routes)")
 	}
-	steps := []string{
-		"withdraw routes: monit stop the route emitter and check it is gone",
-		"stop the rep: monit unmonitor, SIGKILL (no evacuation, no container cleanup), check it stays dead",
-	}
-	iso := fmt.Sprintf("isolate %d kept container(s): their ports reset new connections except from %v", len(p.keep), a.d.AllowSources)
-	if egress {
-		iso += "; block their egress"
-	}
-	if freeze {
-		iso += "; freeze them"
-	}
-	if len(p.keep) == 0 {
-		iso = "nothing to isolate: no container is kept"
-	}
-	steps = append(steps, iso, "capture an evidence bundle")
-	if a.d.BBS == nil || req.SkipReplacementWait {
-		why := "BBS is not configured"
-		if req.SkipReplacementWait {
-			why = "the request skips it"
-		}
-		steps = append(steps, "skip the wait for replacements: "+why)
-		p.plan.Warnings = append(p.plan.Warnings, "no wait for replacements elsewhere ("+why+"): apps lose the pruned instances' capacity until BBS reschedules them")
-	} else {
-		lrps, err := a.cellLRPs()
-		if err != nil {
-			return p, refused("BBS does not answer (%v): fix the BBS settings, or skip the wait for replacements explicitly", err)
-		}
-		p.awaited = awaitedInstances(lrps, p.prune)
-		steps = append(steps, fmt.Sprintf("wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(p.awaited)))
-	}
-	steps = append(steps, fmt.Sprintf("prune %d container(s) with %d workers, then check the kept ones still run", len(p.prune), a.workers()))
 	p.plan.Warnings = append(p.plan.Warnings, partWarnings...)
 	p.plan.SSH = a.d.SSH.Check()
 	p.plan.Parts = append(parts, sshPart(p.plan.SSH))
@@ -391,13 +351,21 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 		}
 		p.plan.Warnings = append(p.plan.Warnings, msg+" (allowed by the request)")
 	}
-	steps = append(steps, "check investigator SSH again")
-	if a.d.StopBoshAgent && !req.SkipBoshAgentStop {
-		steps = append(steps, "stop the BOSH agent so that it stays down")
+	if why := a.noReplacementWait(req); why != "" {
+		p.plan.Warnings = append(p.plan.Warnings, "no wait for replacements elsewhere ("+why+"): apps lose the pruned instances' capacity until BBS reschedules them")
 	} else {
-		steps = append(steps, "leave the BOSH agent running")
+		lrps, err := a.cellLRPs()
+		if err != nil {
+			return p, refused("BBS does not answer (%v): fix the BBS settings, or skip the wait for replacements explicitly", err)
+		}
+		p.awaited = awaitedInstances(lrps, p.prune)
 	}
-	p.plan.Steps = steps
+	// The plan says what each step of the run will do, from the same
+	// definitions the run carries out.
+	draft := journal.State{Request: req, Keep: p.keep, Prune: p.prune, Awaited: p.awaited}
+	for _, d := range a.sequence(&draft) {
+		p.plan.Steps = append(p.plan.Steps, d.Description)
+	}
 	return p, nil
 }
 

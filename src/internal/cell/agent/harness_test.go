@@ -165,10 +165,19 @@ func fileLogger(path string) (lager.Logger, *os.File) {
 // startAgent runs the agent in this process until the test ends.
 func (c *cell) startAgent() *agentapi.Client {
 	c.t.Helper()
+	return c.startAgentTweaked(func(*agent.Wired) {})
+}
+
+// startAgentTweaked serves the agent with the rig's tweaks and then extra.
+func (c *cell) startAgentTweaked(extra func(*agent.Wired)) *agentapi.Client {
+	c.t.Helper()
 	logger, f := fileLogger(c.logFile)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- agent.Serve(ctx, logger, c.cfg, cellrig.Tweak(c.passwd, c.group, 0)) }()
+	tweak := cellrig.Tweak(c.passwd, c.group, 0)
+	go func() {
+		done <- agent.Serve(ctx, logger, c.cfg, func(w *agent.Wired) { tweak(w); extra(w) })
+	}()
 	c.t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
@@ -110,6 +111,10 @@ func sequesterTakesTheCellOutInOrder(t *testing.T, v monitd.Version) {
 		}
 		last = *s.FinishedAt
 	}
+	if iso := stepByName(st, agentapi.StepIsolateKept); st.ContainedAt == nil || !st.ContainedAt.Equal(*iso.FinishedAt) ||
+		stepByName(st, agentapi.StepCaptureEvidence).StartedAt.Before(*st.ContainedAt) {
+		t.Errorf("contained at %v; want when %s finished (%v), before the cleanup", st.ContainedAt, iso.Name, iso.FinishedAt)
+	}
 	for _, p := range c.rig.TakenOut(ctx) {
 		t.Error(p)
 	}
@@ -178,9 +183,11 @@ func sequesterTakesTheCellOutInOrder(t *testing.T, v monitd.Version) {
 	}
 }
 
+// agentStepOrder: contain first (SSH check, the BOSH agent stop before
+// anything a deploy could undo, routes, rep, isolation), then the cleanup.
 var agentStepOrder = []string{
-	agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
-	agentapi.StepAwaitReplacements, agentapi.StepPruneContainers, agentapi.StepCheckSSH, agentapi.StepStopBoshAgent,
+	agentapi.StepCheckSSH, agentapi.StepStopBoshAgent, agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept,
+	agentapi.StepCaptureEvidence, agentapi.StepAwaitReplacements, agentapi.StepPruneContainers,
 }
 
 func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
@@ -338,7 +345,7 @@ func TestAnAgentKilledWhilePruningResumesWithoutTouchingKeptContainers(t *testin
 			t.Errorf("kept container %s was touched", h)
 		}
 	}
-	for _, name := range []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence} {
+	for _, name := range []string{agentapi.StepCheckSSH, agentapi.StepStopBoshAgent, agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence} {
 		before, after := mid.Step(name), stepByName(st, name)
 		if before.StartedAt == nil || after.StartedAt == nil || !before.StartedAt.Equal(*after.StartedAt) {
 			t.Errorf("step %s was run again on resume: %v -> %v", name, before.StartedAt, after.StartedAt)
@@ -355,32 +362,41 @@ func TestAnAgentKilledWhilePruningResumesWithoutTouchingKeptContainers(t *testin
 	}
 }
 
-func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes(t *testing.T) {
+func TestLostInvestigatorAccessStopsBeforeAnythingChangesAndTheSameOperationResumes(t *testing.T) {
 	c := newCell(t)
 	hs := c.create(
 		gardenrunc.Spec{AppGUID: "app-keep", AppVersion: "v1", Index: 0},
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0},
 	)
-	cl := c.startAgent()
+	repPid := monitd.PidFromFile(c.repPid)
+	good, err := os.ReadFile(c.group)
+	must(t, err)
+	// Someone removes the investigator from bosh_sshers between the plan
+	// (the first check) and the contain phase's own check.
+	checks := 0
+	cl := c.startAgentTweaked(func(w *agent.Wired) {
+		w.Deps.SSH = hookedSSH{SSHChecker: w.Deps.SSH, before: func() {
+			if checks++; checks == 2 {
+				must(t, os.WriteFile(c.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
+			}
+		}}
+	})
 	ctx := context.Background()
 	req := agentapi.SequesterRequest{OperationID: "op-ssh", Keep: agentapi.Keep{Handles: []string{hs[0]}}, SkipReplacementWait: true, Freeze: true}
 	if _, err := cl.Sequester(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	// Someone removes the investigator from bosh_sshers mid-way.
-	good, err := os.ReadFile(c.group)
-	must(t, err)
-	must(t, os.WriteFile(c.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644))
 	st := waitPhase(t, cl, 60*time.Second)
 	if st.Phase != agentapi.PhaseFailed || stepByName(st, agentapi.StepCheckSSH).State != agentapi.StepFailed ||
-		stepByName(st, agentapi.StepStopBoshAgent).State != agentapi.StepPending || st.SSH.Ready {
+		stepByName(st, agentapi.StepStopBoshAgent).State != agentapi.StepPending || st.SSH.Ready || st.ContainedAt != nil {
 		t.Fatalf("status = %+v", st)
 	}
+	// Nothing changed: the SSH check comes before everything.
 	if !c.agentHeartbeating() {
 		t.Fatal("the BOSH agent was stopped although investigators cannot log in")
 	}
-	if c.gardenHandles()[hs[1]] {
-		t.Fatal("the prune before the SSH check did not happen")
+	if !c.router.Registering() || monitd.PidFromFile(c.repPid) != repPid || !monitd.Alive(repPid) || !c.gardenHandles()[hs[1]] {
+		t.Fatal("the cell was changed before the SSH check")
 	}
 
 	must(t, os.WriteFile(c.group, good, 0o644))
@@ -392,13 +408,8 @@ func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes
 		t.Fatalf("resume answered %+v, want running without the old failure", resumed)
 	}
 	done := waitPhase(t, cl, 60*time.Second)
-	if done.Phase != agentapi.PhaseDone || !done.SSH.Ready {
+	if done.Phase != agentapi.PhaseDone || !done.SSH.Ready || done.ContainedAt == nil {
 		t.Fatalf("resumed operation = %+v", done)
-	}
-	for _, name := range agentStepOrder[:6] {
-		if !stepByName(st, name).StartedAt.Equal(*stepByName(done, name).StartedAt) {
-			t.Errorf("step %s ran again", name)
-		}
 	}
 	if !strings.HasPrefix(c.runit.Status(), "down:") || c.agentHeartbeating() {
 		t.Errorf("BOSH agent still up after the resumed run: %s", c.runit.Status())
@@ -409,4 +420,15 @@ func TestLostInvestigatorAccessStopsBeforeTheBoshAgentAndTheSameOperationResumes
 	if _, err := cl.Inventory(ctx); err != nil {
 		t.Errorf("inventory of a cell with a frozen container: %v", err)
 	}
+}
+
+// hookedSSH runs before ahead of every investigator access check.
+type hookedSSH struct {
+	agent.SSHChecker
+	before func()
+}
+
+func (h hookedSSH) Check() agentapi.SSHStatus {
+	h.before()
+	return h.SSHChecker.Check()
 }

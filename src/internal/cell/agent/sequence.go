@@ -16,27 +16,70 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
-// outcome of one step: done or skipped, with a detail for the status.
-type outcome struct {
-	skipped bool
-	detail  string
+type stepFunc func(ctx context.Context, logger lager.Logger, st *journal.State) (steps.Outcome, error)
+
+// sequence is the cell side's steps for the operation st describes: each
+// definition carries both what the plan says and what the run does. The
+// run functions work on *st, which the runner keeps current.
+func (a *Agent) sequence(st *journal.State) []steps.Def {
+	def := func(name, description string, fn stepFunc) steps.Def {
+		return steps.Def{Name: name, Description: description, Run: func(ctx context.Context, logger lager.Logger) (steps.Outcome, error) {
+			return fn(ctx, logger, st)
+		}}
+	}
+	req := st.Request
+	bosh := "contain: stop the BOSH agent so that it stays down (no deploy can start a job here again)"
+	if !a.d.StopBoshAgent || req.SkipBoshAgentStop {
+		bosh = "contain: leave the BOSH agent running (a deploy can still start the rep and the route emitter)"
+	}
+	iso := "contain: nothing to isolate: no container is kept"
+	if opts := a.isolationOptions(req); len(st.Keep) > 0 {
+		iso = fmt.Sprintf("contain: isolate %d kept container(s): their ports reset new connections except from %v", len(st.Keep), opts.AllowSources)
+		if opts.BlockEgress {
+			iso += "; block their egress"
+		}
+		if opts.Freeze {
+			iso += "; freeze them"
+		}
+	}
+	wait := fmt.Sprintf("cleanup: wait up to %s for BBS to run %d pruned LRP instance(s) on other cells", a.replacementTimeout(req), len(st.Awaited))
+	if why := a.noReplacementWait(req); why != "" {
+		wait = "cleanup: skip the wait for replacements: " + why
+	}
+	return []steps.Def{
+		def(agentapi.StepCheckSSH, "contain: check investigator SSH (the BOSH agent is the other way in)", a.checkSSH),
+		def(agentapi.StepStopBoshAgent, bosh, a.stopBoshAgent),
+		def(agentapi.StepWithdrawRoutes, "contain: withdraw routes: monit stop the route emitter and check it is gone", a.withdrawRoutes),
+		def(agentapi.StepStopRep, "contain: stop the rep: monit unmonitor, SIGKILL (no evacuation, no container cleanup), check it stays dead", a.stopRep),
+		def(agentapi.StepIsolateKept, iso, a.isolateKept),
+		def(agentapi.StepCaptureEvidence, "cleanup: capture an evidence bundle", a.captureEvidence),
+		def(agentapi.StepAwaitReplacements, wait, a.awaitReplacements),
+		def(agentapi.StepPruneContainers, fmt.Sprintf("cleanup: prune %d container(s) with %d workers, then check the kept ones still run", len(st.Prune), a.workers()), a.pruneContainers),
+	}
 }
 
-type stepFunc func(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error)
-
-func (a *Agent) stepFuncs() map[string]stepFunc {
-	return map[string]stepFunc{
-		agentapi.StepWithdrawRoutes:    a.withdrawRoutes,
-		agentapi.StepStopRep:           a.stopRep,
-		agentapi.StepIsolateKept:       a.isolateKept,
-		agentapi.StepCaptureEvidence:   a.captureEvidence,
-		agentapi.StepAwaitReplacements: a.awaitReplacements,
-		agentapi.StepPruneContainers:   a.pruneContainers,
-		agentapi.StepCheckSSH:          a.checkSSH,
-		agentapi.StepStopBoshAgent:     a.stopBoshAgent,
+// isolationOptions: the request can turn on what the agent's config does
+// not.
+func (a *Agent) isolationOptions(req agentapi.SequesterRequest) IsolationOptions {
+	return IsolationOptions{
+		BlockEgress:  req.BlockEgress || a.d.BlockEgress,
+		Freeze:       req.Freeze || a.d.Freeze,
+		AllowSources: a.d.AllowSources,
 	}
+}
+
+// noReplacementWait says why the replacement wait is skipped, or "".
+func (a *Agent) noReplacementWait(req agentapi.SequesterRequest) string {
+	switch {
+	case req.SkipReplacementWait:
+		return "the request skips it"
+	case a.d.BBS == nil:
+		return "BBS is not configured"
+	}
+	return ""
 }
 
 // run does every step not yet done, in order, journaling each start and
@@ -47,42 +90,49 @@ func (a *Agent) run(ctx context.Context) {
 	st, _ := a.d.Journal.Current()
 	logger := a.logger.Session("sequester", lager.Data{"operation_id": st.Request.OperationID})
 	logger.Info("starting")
-	funcs := a.stepFuncs()
-	for _, name := range Steps {
-		cur, _ := a.d.Journal.Current()
-		if cur.Finished(name) {
-			continue
-		}
-		cur, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) { s.StartStep(name, a.d.Now()) })
-		if err != nil {
-			logger.Error("failed-to-journal-step-start", err, lager.Data{"step": name})
-			return
-		}
-		stepLogger := logger.Session(name)
-		stepLogger.Info("starting")
-		out, stepErr := funcs[name](ctx, stepLogger, &cur)
+	var cur journal.State
+	hooks := steps.Hooks{
+		Now: a.d.Now,
+		Finished: func(name string) bool {
+			c, _ := a.d.Journal.Current()
+			return c.Finished(name)
+		},
+		Started: func(name string, at time.Time) error {
+			var err error
+			cur, err = a.d.Journal.Update(at, func(s *journal.State) { s.StartStep(name, at) })
+			return err
+		},
+		Ended: func(name string, at time.Time, out steps.Outcome, stepErr error) error {
+			state := agentapi.StepDone
+			if out.Skipped {
+				state = agentapi.StepSkipped
+			}
+			_, err := a.d.Journal.Update(at, func(s *journal.State) {
+				*s = cur
+				s.EndStep(name, state, out.Detail, stepErr, at)
+				markContained(s, at)
+				summarizeSteps(s)
+			})
+			return err
+		},
+	}
+	last := agentapi.ContainSteps[len(agentapi.ContainSteps)-1]
+	for _, d := range a.sequence(&cur) {
 		if ctx.Err() != nil {
-			logger.Info("interrupted", lager.Data{"step": name})
+			logger.Info("interrupted", lager.Data{"before_step": d.Name})
 			return
 		}
-		state := agentapi.StepDone
-		if out.skipped {
-			state = agentapi.StepSkipped
-		}
-		if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) {
-			*s = cur
-			s.EndStep(name, state, out.detail, stepErr, a.d.Now())
-			summarizeSteps(s)
-		}); err != nil {
-			logger.Error("failed-to-journal-step-end", err, lager.Data{"step": name})
+		if err := steps.RunOne(ctx, logger, hooks, d); err != nil {
+			if errors.Is(err, steps.ErrInterrupted) {
+				logger.Info("interrupted", lager.Data{"step": d.Name})
+			} else {
+				logger.Info("stopped-at-failed-step", lager.Data{"step": d.Name})
+			}
 			return
 		}
-		if stepErr != nil {
-			stepLogger.Error("failed", stepErr)
-			logger.Info("stopped-at-failed-step", lager.Data{"step": name})
-			return
+		if d.Name == last {
+			logger.Info("contained")
 		}
-		stepLogger.Info("finished", lager.Data{"state": state, "detail": out.detail})
 	}
 	if _, err := a.d.Journal.Update(a.d.Now(), func(s *journal.State) { s.Status.Phase = agentapi.PhaseDone }); err != nil {
 		logger.Error("failed-to-journal-completion", err)
@@ -91,46 +141,41 @@ func (a *Agent) run(ctx context.Context) {
 	logger.Info("finished")
 }
 
-func (a *Agent) withdrawRoutes(ctx context.Context, _ lager.Logger, _ *journal.State) (outcome, error) {
+func (a *Agent) withdrawRoutes(ctx context.Context, _ lager.Logger, _ *journal.State) (steps.Outcome, error) {
 	d, err := a.d.RouteEmitter.Stop(ctx)
-	return outcome{detail: d}, err
+	return steps.Outcome{Detail: d}, err
 }
 
-func (a *Agent) stopRep(ctx context.Context, _ lager.Logger, _ *journal.State) (outcome, error) {
+func (a *Agent) stopRep(ctx context.Context, _ lager.Logger, _ *journal.State) (steps.Outcome, error) {
 	d, err := a.d.Rep.Stop(ctx)
-	return outcome{detail: d}, err
+	return steps.Outcome{Detail: d}, err
 }
 
-func (a *Agent) isolateKept(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) isolateKept(ctx context.Context, logger lager.Logger, st *journal.State) (steps.Outcome, error) {
 	if len(st.Keep) == 0 {
-		return outcome{skipped: true, detail: "no container is kept"}, nil
+		return steps.Outcome{Skipped: true, Detail: "no container is kept"}, nil
 	}
 	if a.d.Isolator == nil {
-		return outcome{}, errors.New("no isolation is configured")
+		return steps.Outcome{}, errors.New("no isolation is configured")
 	}
-	opts := IsolationOptions{
-		BlockEgress:  st.Request.BlockEgress || a.d.BlockEgress,
-		Freeze:       st.Request.Freeze || a.d.Freeze,
-		AllowSources: a.d.AllowSources,
-	}
-	detail, err := a.d.Isolator.Isolate(ctx, st.Keep, opts)
+	detail, err := a.d.Isolator.Isolate(ctx, st.Keep, a.isolationOptions(st.Request))
 	if err != nil {
-		return outcome{}, fmt.Errorf("isolate kept containers: %w", err)
+		return steps.Outcome{}, fmt.Errorf("isolate kept containers: %w", err)
 	}
-	return outcome{detail: detail}, nil
+	return steps.Outcome{Detail: detail}, nil
 }
 
-func (a *Agent) captureEvidence(ctx context.Context, _ lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) captureEvidence(ctx context.Context, _ lager.Logger, st *journal.State) (steps.Outcome, error) {
 	b, err := a.d.Evidence.Capture(ctx, fmt.Sprintf("%s-%s", safeName(a.d.CellID), safeName(st.Request.OperationID)))
 	if err != nil {
-		return outcome{}, err
+		return steps.Outcome{}, err
 	}
 	st.Status.Evidence, st.Status.EvidenceBytes = b.Path, b.Bytes
 	detail := fmt.Sprintf("%s (%d bytes, %d entries)", b.Path, b.Bytes, len(b.Entries))
 	if len(b.Truncated) > 0 {
 		detail += fmt.Sprintf("; size cap cut %d entries", len(b.Truncated))
 	}
-	return outcome{detail: detail}, nil
+	return steps.Outcome{Detail: detail}, nil
 }
 
 func safeName(s string) string {
@@ -146,15 +191,12 @@ func safeName(s string) string {
 // guid and index) on another cell, as evacuation would have ensured,
 // bounded by the timeout. Instances still without one are reported, not
 // fatal: the cell must leave the platform either way.
-func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error) {
-	if st.Request.SkipReplacementWait {
-		return outcome{skipped: true, detail: "skipped by the request"}, nil
-	}
-	if a.d.BBS == nil {
-		return outcome{skipped: true, detail: "BBS is not configured: did not wait for replacements"}, nil
+func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *journal.State) (steps.Outcome, error) {
+	if why := a.noReplacementWait(st.Request); why != "" {
+		return steps.Outcome{Skipped: true, Detail: "did not wait for replacements: " + why}, nil
 	}
 	if len(st.Awaited) == 0 {
-		return outcome{skipped: true, detail: "no LRP instance on this cell is pruned"}, nil
+		return steps.Outcome{Skipped: true, Detail: "no LRP instance on this cell is pruned"}, nil
 	}
 	timeout := a.replacementTimeout(st.Request)
 	deadline := time.Now().Add(timeout)
@@ -189,7 +231,7 @@ func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *
 		}
 		select {
 		case <-ctx.Done():
-			return outcome{}, ctx.Err()
+			return steps.Outcome{}, ctx.Err()
 		case <-time.After(a.d.ReplacementPoll):
 		}
 	}
@@ -202,15 +244,15 @@ func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *
 	replaced := len(st.Awaited) - len(missing)
 	if len(missing) > 0 {
 		logger.Info("no-replacement-in-time", lager.Data{"instances": missing, "timeout_seconds": timeout.Seconds()})
-		return outcome{detail: fmt.Sprintf("%d of %d instance(s) running elsewhere; no replacement within %s for %s", replaced, len(st.Awaited), timeout, strings.Join(missing, ", "))}, nil
+		return steps.Outcome{Detail: fmt.Sprintf("%d of %d instance(s) running elsewhere; no replacement within %s for %s", replaced, len(st.Awaited), timeout, strings.Join(missing, ", "))}, nil
 	}
-	return outcome{detail: fmt.Sprintf("all %d instance(s) running on other cells", replaced)}, nil
+	return steps.Outcome{Detail: fmt.Sprintf("all %d instance(s) running on other cells", replaced)}, nil
 }
 
-func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *journal.State) (steps.Outcome, error) {
 	b, err := a.d.Backend(ctx)
 	if err != nil {
-		return outcome{}, err
+		return steps.Outcome{}, err
 	}
 	kept := keep.Handles(st.Keep)
 	// Everything not kept goes, including a container that appeared after
@@ -246,46 +288,62 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 			ps = append(ps, h+": "+p)
 		}
 		sort.Strings(ps)
-		return outcome{detail: detail}, fmt.Errorf("kept containers are not running: %s", strings.Join(ps, "; "))
+		return steps.Outcome{Detail: detail}, fmt.Errorf("kept containers are not running: %s", strings.Join(ps, "; "))
 	}
 	if fb, ok := b.(containers.Fallbacks); ok {
 		detail += fallbackDetail(fb.Fallbacks(), targets)
 	}
 	if len(res.Failures) > 0 {
 		q := a.quarantine(ctx, logger, b, unprunable(res.Failures, kept), st)
-		return outcome{detail: detail}, fmt.Errorf("%d container(s) could not be pruned: %s; running the same sequestration again retries the prune", len(res.Failures), q)
+		return steps.Outcome{Detail: detail}, fmt.Errorf("%d container(s) could not be pruned: %s; running the same sequestration again retries the prune", len(res.Failures), q)
 	}
 	st.Status.Quarantined = nil
-	return outcome{detail: detail}, nil
+	return steps.Outcome{Detail: detail}, nil
 }
 
-func (a *Agent) checkSSH(_ context.Context, _ lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) checkSSH(_ context.Context, _ lager.Logger, st *journal.State) (steps.Outcome, error) {
 	ssh := a.d.SSH.Check()
 	st.Status.SSH = ssh
 	if ssh.Ready {
-		return outcome{detail: fmt.Sprintf("user %s can log in (%d key(s), sshd listening)", ssh.User, ssh.Keys)}, nil
+		return steps.Outcome{Detail: fmt.Sprintf("user %s can log in (%d key(s), sshd listening)", ssh.User, ssh.Keys)}, nil
 	}
 	if st.Request.AllowWithoutSSH {
-		return outcome{detail: "investigator SSH is not ready, going on as the request allows: " + ssh.Problem}, nil
+		return steps.Outcome{Detail: "investigator SSH is not ready, going on as the request allows: " + ssh.Problem}, nil
 	}
-	return outcome{}, fmt.Errorf("investigator SSH is not ready (%s): not stopping the BOSH agent, the last way in; fix it and post the operation again", ssh.Problem)
+	return steps.Outcome{}, fmt.Errorf("investigator SSH is not ready (%s): not stopping the BOSH agent, the last way in; fix it and post the operation again", ssh.Problem)
 }
 
-func (a *Agent) stopBoshAgent(ctx context.Context, logger lager.Logger, st *journal.State) (outcome, error) {
+func (a *Agent) stopBoshAgent(ctx context.Context, logger lager.Logger, st *journal.State) (steps.Outcome, error) {
 	if !a.d.StopBoshAgent {
-		return outcome{skipped: true, detail: "the agent config leaves the BOSH agent running"}, nil
+		return steps.Outcome{Skipped: true, Detail: "the agent config leaves the BOSH agent running"}, nil
 	}
 	if st.Request.SkipBoshAgentStop {
-		return outcome{skipped: true, detail: "the request leaves the BOSH agent running"}, nil
+		return steps.Outcome{Skipped: true, Detail: "the request leaves the BOSH agent running"}, nil
 	}
 	// The step before checked investigator access, but a resumed operation
 	// (this step failed, or the agent died here) may come back much later:
-	// check again right before the last way in goes.
+	// check again right before the other way in goes.
 	if _, err := a.checkSSH(ctx, logger, st); err != nil {
-		return outcome{}, err
+		return steps.Outcome{}, err
 	}
 	d, err := a.d.BoshAgent.Stop(ctx)
-	return outcome{detail: d}, err
+	return steps.Outcome{Detail: d}, err
+}
+
+// markContained sets the status's ContainedAt once every contain step has
+// finished: the moment the cell stopped taking traffic and work, which the
+// director reports as the time to contain.
+func markContained(s *journal.State, now time.Time) {
+	if s.Status.ContainedAt != nil {
+		return
+	}
+	for _, name := range agentapi.ContainSteps {
+		if !s.Finished(name) {
+			return
+		}
+	}
+	t := now.UTC()
+	s.Status.ContainedAt = &t
 }
 
 // summarizeSteps keeps count, total, max and p99 of the finished steps'

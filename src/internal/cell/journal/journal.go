@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
 // FileName is the state file inside the state directory.
@@ -75,15 +76,14 @@ func (s *State) Step(name string) *agentapi.Step {
 // Finished tells whether a step needs no (re)run on resume.
 func (s *State) Finished(name string) bool {
 	st := s.Step(name)
-	return st != nil && (st.State == agentapi.StepDone || st.State == agentapi.StepSkipped)
+	return st != nil && st.Finished()
 }
 
 // StartStep marks a step running. A step found running on resume was
 // interrupted; it runs again from the start, which every step allows.
 func (s *State) StartStep(name string, now time.Time) {
 	if st := s.Step(name); st != nil {
-		t := now.UTC()
-		st.State, st.StartedAt, st.FinishedAt, st.Error = agentapi.StepRunning, &t, nil, ""
+		st.Start(now)
 	}
 	s.Status.Phase = agentapi.PhaseRunning
 	s.Status.Error = ""
@@ -95,13 +95,8 @@ func (s *State) EndStep(name, state, detail string, err error, now time.Time) {
 	if st == nil {
 		return
 	}
-	t := now.UTC()
-	if st.StartedAt == nil {
-		st.StartedAt = &t
-	}
-	st.FinishedAt, st.State, st.Detail = &t, state, detail
+	st.Finish(now, steps.Outcome{Skipped: state == agentapi.StepSkipped, Detail: detail}, err)
 	if err != nil {
-		st.State, st.Error = agentapi.StepFailed, err.Error()
 		s.Status.Phase = agentapi.PhaseFailed
 		s.Status.Error = fmt.Sprintf("%s: %v", name, err)
 	}

@@ -20,8 +20,9 @@ import (
 
 // FakeCell is the cell side behind the real agentapi mTLS server: it keeps
 // the agent's contract (plan refuses unmatched keep selectors, sequester is
-// idempotent per operation id and runs in the background, the BOSH agent
-// stops last) without touching real processes. The director-side tests
+// idempotent per operation id and runs in the background, the contain
+// phase with the BOSH agent stop first, then the cleanup) without touching
+// real processes. The director-side tests
 // need its effect on the director (the agent goes unresponsive), not runc.
 type FakeCell struct {
 	mu         sync.Mutex
@@ -37,8 +38,7 @@ type FakeCell struct {
 	sequesterCalls int
 }
 
-var CellSteps = []string{agentapi.StepWithdrawRoutes, agentapi.StepStopRep, agentapi.StepIsolateKept, agentapi.StepCaptureEvidence,
-	agentapi.StepAwaitReplacements, agentapi.StepPruneContainers, agentapi.StepCheckSSH, agentapi.StepStopBoshAgent}
+var CellSteps = append(append([]string{}, agentapi.ContainSteps...), agentapi.CleanupSteps...)
 
 func NewFakeCell(cellID string) *FakeCell {
 	return &FakeCell{
@@ -174,6 +174,9 @@ func (c *FakeCell) run(p agentapi.Plan) {
 		}
 		done := time.Now()
 		st.State, st.FinishedAt = agentapi.StepDone, &done
+		if st.Name == agentapi.ContainSteps[len(agentapi.ContainSteps)-1] && c.status.ContainedAt == nil {
+			c.status.ContainedAt = &done
+		}
 		c.mu.Unlock()
 	}
 	c.mu.Lock()

@@ -10,7 +10,9 @@
 // destroys every container when monit stops it and the executor-owned ones
 // when it starts, the route emitter never unregisters, the BOSH-agent
 // stand-in keeps heartbeating (to a file, and to a director when asked)
-// until runit stops it, and runit honours a `down` file.
+// until runit stops it and starts every monit job when the director's
+// answer tells of a deploy that applied to it, and runit honours a `down`
+// file.
 //
 // The core takes a directory and a logger so that it can run outside a
 // test; Start (start.go) is the testing.TB wrapper.
@@ -107,6 +109,9 @@ type Rig struct {
 	BBSClient agentapitest.Pair
 
 	RepPid, RepStarts, RepLog, EmitterPid, Heartbeats string
+	// Applies is where the BOSH-agent stand-in notes each apply it acted
+	// on by starting every monit job.
+	Applies string
 
 	// Passwd and Group are the investigator account's files, SSHPort the
 	// loopback listener standing in for sshd.
@@ -167,6 +172,7 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		RepLog:     filepath.Join(dir, "rep.log"),
 		EmitterPid: filepath.Join(dir, "route_emitter.pid"),
 		Heartbeats: filepath.Join(dir, "heartbeats"),
+		Applies:    filepath.Join(dir, "applies"),
 	}
 	defer func() {
 		if err != nil {
@@ -236,7 +242,10 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		return nil, err
 	}
 
-	args := []string{"--heartbeat-file", r.Heartbeats, "--interval", opts.BoshAgentInterval.String()}
+	// Like the real one, the stand-in starts every monit job when a deploy
+	// applies to its instance.
+	args := []string{"--heartbeat-file", r.Heartbeats, "--interval", opts.BoshAgentInterval.String(),
+		"--monit-address", r.Monit.Address, "--monit-credentials", r.Monit.CredentialsFile, "--applies-file", r.Applies}
 	var env []string
 	if opts.HeartbeatURL != "" {
 		// The stand-in heartbeats over TLS; SSL_CERT_FILE makes it trust
@@ -408,6 +417,19 @@ func (r *Rig) ContainerRunning(handle string) bool {
 func (r *Rig) RepStartCount() (starts, shutdowns int) {
 	b, _ := os.ReadFile(r.RepStarts)
 	return strings.Count(string(b), "start pid="), strings.Count(string(b), "shutdown pid=")
+}
+
+// AppliesActedOn lists the applies the BOSH-agent stand-in acted on, one
+// line each with the jobs it started.
+func (r *Rig) AppliesActedOn() []string {
+	b, _ := os.ReadFile(r.Applies)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // HeartbeatCount counts the BOSH-agent stand-in's heartbeats so far.

@@ -70,6 +70,7 @@ func (s *Simulator) handleInstanceAction(w http.ResponseWriter, r *http.Request,
 					st.stepLocked("Creating VM", nil)
 				}
 				inst.state, inst.expectsVM = "started", true
+				s.applyLocked(inst)
 				st.stepLocked("Starting instance", nil)
 			case "restart", "recreate":
 				if unresponsive && !(hard && ignoreUnresponsive) {
@@ -85,6 +86,7 @@ func (s *Simulator) handleInstanceAction(w http.ResponseWriter, r *http.Request,
 					st.stepLocked("Creating VM", nil)
 				}
 				inst.state, inst.expectsVM = "started", true
+				s.applyLocked(inst)
 				st.stepLocked("Restarting instance", nil)
 			}
 			return inst.name(), nil

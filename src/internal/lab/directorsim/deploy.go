@@ -453,6 +453,11 @@ func (s *Simulator) deployLocked(r *taskRun, name, text string, manifest *omap, 
 		s.addEventLocked(event{action: action, objectType: "instance", objectName: inst.name(), task: r.t.id, deployment: name, instance: inst.name()})
 	}
 	for _, p := range plans {
+		if p.updated && p.state == "started" {
+			s.applyLocked(p.inst)
+		}
+	}
+	for _, p := range plans {
 		inst := p.inst
 		inst.state = p.state
 		inst.expectsVM = p.expectsVM

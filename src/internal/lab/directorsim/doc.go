@@ -39,7 +39,14 @@
 //   - a deploy binds every instance first: another instance with an
 //     unresponsive agent fails it with "Timed out sending 'get_state' to
 //     instance: 'group/id', agent-id: '...' after 45 seconds" (--fix
-//     recreates that instance instead).
+//     recreates that instance instead);
+//   - a deploy or start that changes an instance applies to its agent,
+//     which then starts every monit job again (a rep killed to keep its
+//     containers would come back and destroy them): the agent stand-in
+//     learns of each apply from its heartbeat's answer, {"applies": N};
+//   - the global resurrection switch takes effect at once (the director
+//     reads it on every scan-and-fix request) while a new resurrection
+//     rule waits for the health monitor's re-read.
 //
 // Test hooks drive agents (SetAgentResponsive, heartbeats in heartbeat
 // mode), inject faults (FailRequest, FailNextTask, SetTaskDelay) and inspect

@@ -689,7 +689,7 @@ func TestHeartbeatModeMarksAgentsUnresponsiveWhenHeartbeatsStop(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(50 * time.Millisecond):
-				rawRequestNoAuth(t, sim, "POST", "/_sim/heartbeat/"+target.AgentID, 204)
+				rawRequestNoAuth(t, sim, "POST", "/_sim/heartbeat/"+target.AgentID, 200)
 			}
 		}
 	}()
@@ -922,4 +922,80 @@ func TestAFullDeployAppliesEveryPendingChangeToEveryInstance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The director reads the global switch on every scan-and-fix request while
+// the health monitor reads resurrection rules only on its interval [bosh:
+// api/controllers/deployments_controller.rb deployment_has_instance_to_resurrect?;
+// bosh-monitor: resurrection_manager.rb]: a global pause bridges the time
+// until a new rule is read, and only if it lasts that long.
+func TestAGlobalPauseBridgesTheHealthMonitorsReReadOfANewRule(t *testing.T) {
+	const interval = 400 * time.Millisecond
+	for _, tc := range []struct {
+		name          string
+		endBridge     time.Duration
+		wantResurrect bool
+	}{
+		{"a bridge ended before the re-read lets the health monitor destroy the VM", 0, true},
+		{"a bridge ended after the re-read leaves the rule in force", interval + 50*time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t, directorsim.Options{ResurrectionRulesInterval: interval})
+			dir := newDirector(t, sim)
+			cfDeployment(t, dir)
+			target := cell(t, sim, "0")
+			sim.Tick() // the health monitor reads the (empty) rules now
+			paused := time.Now()
+			_, err := dir.UpdateConfig("resurrection", "sequester", "", []byte("rules:\n- enabled: false\n  include:\n    deployments: [cf]\n    instance_groups: [diego-cell]\n"))
+			mustOK(t, err)
+			mustOK(t, dir.EnableResurrection(false))
+			mustOK(t, sim.SetInstanceAgentResponsive("cf", "diego-cell", "0", false))
+			if ids := sim.Tick(); len(ids) != 0 {
+				t.Fatalf("the global pause did not take effect at once: tasks %v", ids)
+			}
+			if sim.ResurrectionEnabled("cf", "diego-cell") {
+				t.Fatal("resurrection enabled during the bridge")
+			}
+			time.Sleep(time.Until(paused.Add(tc.endBridge)))
+			mustOK(t, dir.EnableResurrection(true))
+			ids := sim.Tick()
+			if got := len(ids) > 0; got != tc.wantResurrect {
+				t.Fatalf("resurrected = %v (tasks %v); want %v", got, ids, tc.wantResurrect)
+			}
+			alive := false
+			for _, vm := range sim.IaaSVMs() {
+				alive = alive || vm.CID == target.VMCID
+			}
+			if alive == tc.wantResurrect {
+				t.Fatalf("old VM alive = %v", alive)
+			}
+		})
+	}
+}
+
+// A deploy that changes an instance sends its agent `apply` and `start`
+// (the agent then starts every monit job); one that changes nothing, or
+// only another instance group, does not. The agent hears the count in its
+// heartbeat's answer.
+func TestADeployThatChangesAnInstanceAppliesToItsAgent(t *testing.T) {
+	sim := newSim(t, directorsim.Options{})
+	dir := newDirector(t, sim)
+	dep := cfDeployment(t, dir)
+	c0 := cell(t, sim, "0")
+	router, _ := sim.Instance("cf", "router", "0")
+	before := sim.Applies(c0.AgentID)
+	mustOK(t, dep.Update([]byte(cfManifest), boshdir.UpdateOpts{}))
+	if n := sim.Applies(c0.AgentID); n != before {
+		t.Fatalf("an unchanged deploy applied to the cell (%d -> %d)", before, n)
+	}
+	changed := strings.Replace(cfManifest, "  - name: rep\n    release: diego\n", "  - name: rep\n    release: diego\n    properties: {generation: 2}\n", 1)
+	mustOK(t, dep.Update([]byte(changed), boshdir.UpdateOpts{}))
+	if n := sim.Applies(c0.AgentID); n != before+1 {
+		t.Fatalf("a deploy changing the cells applied %d times; want once", n-before)
+	}
+	if n := sim.Applies(router.AgentID); n != 1 {
+		t.Fatalf("the router's agent got %d applies; want only its first deploy's", n)
+	}
+	body := rawRequest(t, sim, "POST", "/_sim/heartbeat/"+c0.AgentID, "application/json", "{}", 200)
+	mustContain(t, "heartbeat answer", body, `{"applies":`+strconv.Itoa(before+1)+`}`)
 }

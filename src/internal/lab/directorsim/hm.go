@@ -97,8 +97,10 @@ func (s *Simulator) resurrectionEnabledLocked(dep, group string) bool {
 }
 
 // Heartbeat records a heartbeat from an agent (the stand-in agent's
-// POST /_sim/heartbeat/:agent_id). Heartbeats matter only in heartbeat mode.
-func (s *Simulator) Heartbeat(agentID string) {
+// POST /_sim/heartbeat/:agent_id) and returns how many applies reached the
+// agent's instance so far. Heartbeats matter for responsiveness only in
+// heartbeat mode.
+func (s *Simulator) Heartbeat(agentID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.agents[agentID]
@@ -108,6 +110,35 @@ func (s *Simulator) Heartbeat(agentID string) {
 	}
 	st.lastHeartbeat = time.Now()
 	s.logger.Debug("heartbeat", lager.Data{"agent_id": agentID})
+	return st.applies
+}
+
+// applyLocked is the director sending `apply` and `start` to the agent of
+// an instance a deploy or start touches: the real BOSH agent then runs
+// `monit start` for every job [bosh-agent: agent/action/start.go,
+// jobsupervisor/monit_job_supervisor.go Start]. An agent that is down
+// never hears it; the stand-in hears it in its next heartbeat's answer.
+func (s *Simulator) applyLocked(inst *instance) {
+	if inst.vm == nil || inst.ignore {
+		return
+	}
+	st := s.agents[inst.vm.agentID]
+	if st == nil {
+		st = &agentState{}
+		s.agents[inst.vm.agentID] = st
+	}
+	st.applies++
+	s.logger.Info("apply", lager.Data{"agent_id": inst.vm.agentID, "instance": inst.name(), "applies": st.applies})
+}
+
+// Applies returns how many applies the agent's instance received.
+func (s *Simulator) Applies(agentID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.agents[agentID]; st != nil {
+		return st.applies
+	}
+	return 0
 }
 
 func (s *Simulator) hmLoop(every time.Duration) {

@@ -73,6 +73,9 @@ type iaasVM struct {
 type agentState struct {
 	override      *bool
 	lastHeartbeat time.Time
+	// applies counts the deploys and starts that applied to this agent's
+	// instance; the agent learns the count from its heartbeat's answer.
+	applies int
 }
 
 // VM describes a VM of the simulated IaaS.

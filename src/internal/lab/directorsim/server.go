@@ -604,12 +604,17 @@ func (s *Simulator) handleListErrands(w http.ResponseWriter, dep string) {
 }
 
 // serveSim answers the simulator's own endpoints, which stand-ins call
-// without credentials: POST /_sim/heartbeat/:agent_id.
+// without credentials: POST /_sim/heartbeat/:agent_id, answered with
+// {"applies": N}, the applies the agent's instance received so far.
 func (s *Simulator) serveSim(w http.ResponseWriter, r *http.Request, segs []string) {
 	if len(segs) == 2 && segs[0] == "heartbeat" && r.Method == http.MethodPost {
-		s.Heartbeat(segs[1])
-		w.WriteHeader(http.StatusNoContent)
+		writeJSON(w, http.StatusOK, HeartbeatAnswer{Applies: s.Heartbeat(segs[1])})
 		return
 	}
 	notFound(w, r)
+}
+
+// HeartbeatAnswer is the answer to a stand-in agent's heartbeat.
+type HeartbeatAnswer struct {
+	Applies int `json:"applies"`
 }

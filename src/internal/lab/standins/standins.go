@@ -9,7 +9,10 @@
 //     initializer does, so a restart by monit is just as destructive.
 //   - route-emitter: re-registers its routes on an interval until it is
 //     stopped and never unregisters.
-//   - bosh-agent: heartbeats on an interval until stopped.
+//   - bosh-agent: heartbeats on an interval until stopped, and, like the
+//     real one, starts every monit job when a deploy applies to its
+//     instance (a rep killed to keep its containers comes back and destroys
+//     them); the director learns of it in the heartbeat's answer.
 //
 // Run them with Main (the standin command under cmd/standin does), or from a
 // test binary or any program: call RunIfRequested first thing (TestMain,
@@ -20,6 +23,7 @@ package standins
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +40,9 @@ import (
 	"code.cloudfoundry.org/garden"
 	gclient "code.cloudfoundry.org/garden/client"
 	"code.cloudfoundry.org/garden/client/connection"
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 )
 
 // EnvVar, when set to "1", makes RunIfRequested run a stand-in instead of
@@ -213,29 +220,84 @@ func routeEmitter(ctx context.Context, args []string) error {
 	// Like the real route emitter: no unregister on the way out.
 	return emitUntilStopped(ctx, *interval, *registerFile, *routerURL, func() string {
 		return fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
-	})
+	}, nil)
 }
 
 func boshAgent(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bosh-agent", flag.ContinueOnError)
 	exitPid := fs.Int("exit-with", 0, "exit when this pid is gone")
-	heartbeatURL := fs.String("heartbeat-url", "", "POST each heartbeat here")
+	heartbeatURL := fs.String("heartbeat-url", "", "POST each heartbeat here; the answer's applies count tells of deploys")
 	heartbeatFile := fs.String("heartbeat-file", "", "append each heartbeat here")
 	agentID := fs.String("agent-id", "agent", "agent id sent with each heartbeat")
 	interval := fs.Duration("interval", 100*time.Millisecond, "heartbeat interval")
+	monitAddress := fs.String("monit-address", "", "monit's HTTP address, to start every job on an apply")
+	monitCredentials := fs.String("monit-credentials", "", "monit's user:password file")
+	appliesFile := fs.String("applies-file", "", "append one line per apply acted on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	exitWith(*exitPid)
+	var jobs *monit.Client
+	if *monitAddress != "" {
+		var err error
+		if jobs, err = monit.NewClient(lager.NewLogger("bosh-agent-standin"), *monitAddress, *monitCredentials); err != nil {
+			return err
+		}
+	}
+	seen := -1
 	return emitUntilStopped(ctx, *interval, *heartbeatFile, *heartbeatURL, func() string {
 		return fmt.Sprintf(`{"agent_id":%q,"pid":%d,"at":%q}`, *agentID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
+	}, func(answer io.Reader) {
+		var hb struct {
+			Applies *int `json:"applies"`
+		}
+		if json.NewDecoder(answer).Decode(&hb) != nil || hb.Applies == nil {
+			return
+		}
+		applies := *hb.Applies
+		// The first answer is where this agent came in; later ones count
+		// the deploys that applied to its instance since.
+		if seen < 0 || applies <= seen {
+			seen = max(seen, applies)
+			return
+		}
+		seen = applies
+		started, err := startEveryJob(ctx, jobs)
+		appendLine(*appliesFile, fmt.Sprintf("apply n=%d at=%s started=%s err=%v", applies, time.Now().UTC().Format(time.RFC3339Nano), strings.Join(started, ","), err))
 	})
+}
+
+// startEveryJob is what the real BOSH agent does after an apply: `monit
+// start` for every job, which also monitors an unmonitored one again
+// [bosh-agent: jobsupervisor/monit_job_supervisor.go Start].
+func startEveryJob(ctx context.Context, jobs *monit.Client) ([]string, error) {
+	if jobs == nil {
+		return nil, errors.New("no monit address: cannot start jobs")
+	}
+	services, err := jobs.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var started []string
+	var errs []error
+	for _, svc := range services {
+		if svc.Type != 3 {
+			continue // the system check, not a job
+		}
+		if err := jobs.Action(ctx, svc.Name, "start"); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		started = append(started, svc.Name)
+	}
+	return started, errors.Join(errs...)
 }
 
 // emitUntilStopped appends a message to file and POSTs it to url (either
 // may be empty) every interval until ctx ends, which is how both the route
 // emitter's registrations and the BOSH agent's heartbeats look from outside.
-func emitUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string) error {
+// onAnswer, when set, reads each answer.
+func emitUntilStopped(ctx context.Context, interval time.Duration, file, url string, message func() string, onAnswer func(io.Reader)) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -244,6 +306,9 @@ func emitUntilStopped(ctx context.Context, interval time.Duration, file, url str
 		appendLine(file, msg)
 		if url != "" {
 			if resp, err := client.Post(url, "application/json", bytes.NewBufferString(msg)); err == nil {
+				if onAnswer != nil {
+					onAnswer(io.LimitReader(resp.Body, 1<<16))
+				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}

@@ -1,6 +1,7 @@
 package standins_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +17,12 @@ import (
 
 	gclient "code.cloudfoundry.org/garden/client"
 	"code.cloudfoundry.org/garden/client/connection"
+	"code.cloudfoundry.org/lager/v3"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
 
 func TestMain(m *testing.M) {
@@ -135,5 +139,68 @@ func TestAStandInExitsWhenTheProcessThatStartedItIsGone(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("stand-in outlived its owner")
+	}
+}
+
+// The hazard the contain phase's order exists for: a job the agent
+// unmonitored and killed (as it does the rep, to keep its containers) is
+// started again by the BOSH agent as soon as a deploy applies to the
+// instance; before that, the stand-in leaves it alone.
+func TestTheBoshAgentStandInStartsEveryMonitJobAgainWhenADeployApplies(t *testing.T) {
+	if _, err := exec.LookPath("monit"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("monit not installed (CI is set: not skipping)")
+		}
+		t.Skip("monit not installed")
+	}
+	dir := t.TempDir()
+	jobPid := filepath.Join(dir, "job.pid")
+	m := monitd.Start(t, monitd.Service{
+		Name: "job", PidFile: jobPid,
+		Start: monitd.Background(standins.Command("route-emitter", "--interval", "1s"), jobPid, filepath.Join(dir, "job.log")),
+		Stop:  monitd.KillTERM(jobPid),
+	})
+	var mu sync.Mutex
+	applies := 0
+	director := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = w.Write([]byte(`{"applies":` + strconv.Itoa(applies) + `}`))
+	}))
+	t.Cleanup(director.Close)
+	appliesFile := filepath.Join(dir, "applies")
+	_, _ = start(t, standins.Command("bosh-agent", "--heartbeat-url", director.URL, "--interval", "20ms",
+		"--monit-address", m.Address, "--monit-credentials", m.CredentialsFile, "--applies-file", appliesFile))
+
+	client, err := monit.NewClient(lager.NewLogger("test"), m.Address, m.CredentialsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first := monitd.PidFromFile(jobPid)
+	if _, err := client.Unmonitor(ctx, "job"); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(syscall.Kill(first, syscall.SIGKILL))
+	time.Sleep(300 * time.Millisecond)
+	if b, _ := os.ReadFile(appliesFile); len(b) != 0 || monitd.Alive(monitd.PidFromFile(jobPid)) {
+		t.Fatalf("the job came back without an apply (applies file %q)", b)
+	}
+	mu.Lock()
+	applies = 1
+	mu.Unlock()
+	eventually(t, "the job started again after the apply", func() bool {
+		s, err := client.Service(ctx, "job")
+		pid := monitd.PidFromFile(jobPid)
+		return err == nil && s.Monitor == monit.Monitored && pid != first && monitd.Alive(pid)
+	})
+	if b, _ := os.ReadFile(appliesFile); !strings.Contains(string(b), "apply n=1") || !strings.Contains(string(b), "started=job") {
+		t.Fatalf("applies file: %q", b)
 	}
 }
