@@ -43,7 +43,9 @@ func TestKeptAppSurvivesIsolatedAndFrozenWhileTheRestIsPruned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanner := dstate.New(logger, dstate.Config{})
+	// The agent froze what it keeps (isolation below), and says so.
+	frozeKept := map[string]bool{}
+	scanner := dstate.New(logger, dstate.Config{FrozenByAgent: func(h string) bool { return frozeKept[h] }})
 	defer scanner.Close()
 	report, err := scanner.Poll()
 	if err != nil {
@@ -64,6 +66,7 @@ func TestKeptAppSurvivesIsolatedAndFrozenWhileTheRestIsPruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range sel.Keep {
+		frozeKept[c.Handle] = true
 		if _, err := iso.Isolate(ctx, c); err != nil {
 			t.Fatal(err)
 		}
