@@ -82,7 +82,7 @@ func newCell(t *testing.T) *cell {
 		t: t, dir: r.Dir, rig: r,
 		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,
 		repPid: r.RepPid, emitterPid: r.EmitterPid,
-		cfg: r.AgentConfig, passwd: r.Passwd, group: r.Group, agentCA: r.AgentCA, clientTLS: r.ClientTLS,
+		cfg: r.AgentConfig, passwd: r.Passwd, group: r.Group, agentCA: &agentapitest.CA{CA: r.AgentCA}, clientTLS: r.ClientTLS,
 	}
 	c.bbs.SetCell(&models.CellPresence{CellId: cellID, RepAddress: "http://127.0.0.1:1800"})
 	c.bbs.SetCell(&models.CellPresence{CellId: "cell-2", RepAddress: "http://127.0.0.2:1800"})
