@@ -1,12 +1,14 @@
 package releasetests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/jobrender"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 func repoRoot(t *testing.T) string {
@@ -28,10 +30,7 @@ func boshCLI(t *testing.T) string {
 	}
 	p := filepath.Join(repoRoot(t), ".cache", "bin", "bosh")
 	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("bosh CLI missing at %s: scripts/install-bosh-cli builds it", p)
-		}
-		t.Skipf("bosh CLI missing at %s: run scripts/install-bosh-cli", p)
+		realpart.Require(t, "the bosh CLI", fmt.Errorf("missing at %s: scripts/install-bosh-cli builds it", p))
 	}
 	return p
 }
@@ -39,10 +38,7 @@ func boshCLI(t *testing.T) string {
 func requireCommand(t *testing.T, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: scripts/test installs it", name)
-		}
-		t.Skipf("%s is missing: scripts/test installs it", name)
+		realpart.Require(t, name, fmt.Errorf("missing: scripts/test installs it"))
 	}
 }
 

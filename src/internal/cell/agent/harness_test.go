@@ -25,6 +25,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig/cellrigtest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -77,7 +78,7 @@ type cell struct {
 
 func newCell(t *testing.T) *cell {
 	t.Helper()
-	r := cellrig.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID})
+	r := cellrigtest.Start(t, lager.NewLogger("test"), cellrig.Options{CellID: cellID})
 	c := &cell{
 		t: t, dir: r.Dir, rig: r,
 		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,

@@ -13,6 +13,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // fakeProc is a /proc and /sys/fs/cgroup in a temp dir.
@@ -202,7 +203,7 @@ func TestAnnotateMarksSuspectAndFrozenContainers(t *testing.T) {
 // whose agent froze nothing, must be accused, so the first half cannot
 // pass by seeing nothing.
 func TestRuncPausedContainerShowsDAndIsASuspectUnlessTheAgentFrozeIt(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app"}, gardenrunc.Spec{AppGUID: "other"})
 	if err != nil {
 		t.Fatal(err)

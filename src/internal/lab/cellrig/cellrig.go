@@ -13,7 +13,7 @@
 // until runit stops it, and runit honours a `down` file.
 //
 // The core takes a directory and a logger so that it can run outside a
-// test; Start (start.go) is the testing.TB wrapper.
+// test; cellrigtest.Start is the testing.TB wrapper.
 package cellrig
 
 import (

@@ -3,6 +3,7 @@ package directorsim_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 // boshBinary finds the pinned bosh CLI build: $BOSH_BIN, else .cache/bin/bosh
@@ -22,7 +24,7 @@ func boshBinary(t *testing.T) string {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
-		t.Skipf("BOSH_BIN=%s does not exist; build the pinned bosh CLI (v7.9.12) to run this test", p)
+		realpart.Require(t, "the bosh CLI", fmt.Errorf("BOSH_BIN=%s does not exist; build the pinned bosh CLI (v7.9.12) to run this test", p))
 	}
 	dir, _ := os.Getwd()
 	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
@@ -31,7 +33,7 @@ func boshBinary(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no bosh CLI: set BOSH_BIN or build it to .cache/bin/bosh at the repository root (CI builds it before tests)")
+	realpart.Require(t, "the bosh CLI", errors.New("not found: set BOSH_BIN or build it to .cache/bin/bosh at the repository root (CI builds it before tests)"))
 	return ""
 }
 

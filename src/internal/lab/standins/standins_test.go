@@ -18,6 +18,7 @@ import (
 	"code.cloudfoundry.org/garden/client/connection"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 )
 
@@ -52,7 +53,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestTheRepStandInDestroysOwnedContainersOnStartAndEveryContainerOnSIGTERM(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"}, gardenrunc.Spec{AppGUID: "app-b", Owner: "someone-else"})
 	if err != nil {
 		t.Fatal(err)
