@@ -38,7 +38,10 @@ the report with the time to contain, and verifies the outcome by reading the
 world (monit, runc, NATS, TCP, the director), one line per check.
 
 Exit codes: 0 every check passed, 1 the sequestration or a check failed,
-2 bad input or a part missing on this machine (nothing was started).`,
+2 bad input, a part missing on this machine (nothing was started), or the
+sequestration refused by preflight (the lab then verifies that nothing
+changed: a single cell is the last running instance of its group, which
+sequester refuses to take away).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !keep.none && len(keep.handles) == 0 && len(keep.apps) == 0 {
@@ -106,8 +109,8 @@ Exit codes: 0 every check passed, 1 the sequestration or a check failed,
 			switch {
 			case err != nil:
 				return fmt.Errorf("lab: %w", err)
-			case res.Refused():
-				return refused(fmt.Errorf("lab: the sequestration was refused: %s", res.Error))
+			case res.Refused() && res.OK:
+				return refused(fmt.Errorf("lab: the sequestration was refused, and nothing changed: %s", res.Error))
 			case !res.OK:
 				return errors.New("lab: the sequestration or its verification failed (see above)")
 			}

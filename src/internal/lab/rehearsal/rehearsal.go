@@ -52,8 +52,12 @@ type Result struct {
 	// lab's setup before it.
 	TotalSeconds float64 `json:"total_seconds"`
 	SetupSeconds float64 `json:"setup_seconds"`
+	// Verification checks the world after the run; after a refusal, that
+	// nothing changed.
 	Verification []Check `json:"verification"`
-	OK           bool    `json:"ok"`
+	// OK: the sequestration completed and every check passed, or it was
+	// refused and nothing changed.
+	OK bool `json:"ok"`
 
 	refused bool
 }
@@ -132,8 +136,17 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	plan, err := f.Plan(ctx)
 	res.Plan = plan
 	if err != nil {
+		res.TotalSeconds = time.Since(start).Seconds()
 		res.Error = err.Error()
 		res.refused = director.IsRefusal(err)
+		if res.refused {
+			// A refusal must leave everything as it was: check that instead.
+			res.Verification = VerifyUnchanged(ctx, w)
+			res.OK = true
+			for _, c := range res.Verification {
+				res.OK = res.OK && c.OK
+			}
+		}
 		return w, res, nil
 	}
 	rep, runErr := f.Run(ctx)
@@ -222,11 +235,13 @@ func (r *Result) WriteText(w io.Writer) {
 		fmt.Fprintln(w)
 		r.Report.WriteText(w)
 	}
-	if r.Error != "" && (r.Report == nil || r.Report.Error == "") {
+	if r.Error != "" && !r.refused && (r.Report == nil || r.Report.Error == "") {
 		fmt.Fprintf(w, "Error: %s\n", r.Error)
 	}
 	fmt.Fprintln(w)
-	if r.TimeToContainSeconds > 0 {
+	if r.refused {
+		fmt.Fprintf(w, "REFUSED after %.1fs: %s\n", r.TotalSeconds, r.Error)
+	} else if r.TimeToContainSeconds > 0 {
 		fmt.Fprintf(w, "TIME TO CONTAIN: %.1fs (routes withdrawn, rep dead, kept containers isolated, BOSH agent stopped)   total: %.1fs\n", r.TimeToContainSeconds, r.TotalSeconds)
 	} else {
 		fmt.Fprintf(w, "TIME TO CONTAIN: not contained   total: %.1fs\n", r.TotalSeconds)
@@ -234,7 +249,11 @@ func (r *Result) WriteText(w io.Writer) {
 	if len(r.Verification) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nVerification (independent: reads monit, runc, NATS, TCP and the director, not the report):")
+	if r.refused {
+		fmt.Fprintln(w, "\nVerification that the refusal changed nothing (reads monit, runit, runc, NATS and the director):")
+	} else {
+		fmt.Fprintln(w, "\nVerification (independent: reads monit, runc, NATS, TCP and the director, not the report):")
+	}
 	failed := 0
 	for _, c := range r.Verification {
 		mark := "ok  "

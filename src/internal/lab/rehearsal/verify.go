@@ -385,3 +385,66 @@ func shortList(hs []string) string {
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }
+
+// VerifyUnchanged checks, after a refused sequestration, that nothing
+// changed: the target still serves and registers routes, its rep, route
+// emitter and BOSH agent run, every container is there, and the director
+// holds no reservation, record or new VM.
+func VerifyUnchanged(ctx context.Context, w *scenario.World) []Check {
+	v := &verifier{w: w}
+	t := w.Target()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for _, svc := range []struct{ name, pidFile string }{{"rep", t.Rig.RepPid}, {"route_emitter", t.Rig.EmitterPid}} {
+		s, err := t.Rig.MonitClient.Service(ctx, svc.name)
+		pid := monitd.PidFromFile(svc.pidFile)
+		alive := pid > 0 && monitd.Alive(pid)
+		v.add("monit: "+svc.name+" still runs on the target", err == nil && alive && s.Monitor == monit.Monitored,
+			"%s %s, pid %d %s", svc.name, monitState(s, err), pid, aliveWord(alive))
+	}
+	before := w.Heartbeats(t.Instance.AgentID)
+	time.Sleep(5 * scenario.HeartbeatInterval)
+	after := w.Heartbeats(t.Instance.AgentID)
+	v.add("runit: BOSH agent still up on the target", after > before, "heartbeats to the director in %s: %d", 5*scenario.HeartbeatInterval, after-before)
+
+	list, err := runcList(t)
+	ok := err == nil && len(list) == len(t.Containers)
+	for _, c := range t.Containers {
+		ok = ok && list[c.Handle] != ""
+	}
+	v.add("runc: every container still on the target", ok, "%d of %d containers in runc list%s", len(list), len(t.Containers), errSuffix(err))
+
+	now := time.Now()
+	deadline := now.Add(2*scenario.EmitInterval + time.Second)
+	fresh := func() int {
+		n := 0
+		for _, c := range t.Containers {
+			if w.Routes.Count(c.Handle, now) > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	for fresh() < len(t.Containers) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	n := fresh()
+	v.add("nats: the target still registers its routes", n == len(t.Containers), "%d of %d containers registered again within %s", n, len(t.Containers), time.Since(now).Round(10*time.Millisecond))
+
+	cfg, err := w.Conn.Director.LatestConfig("cloud", scenario.CellsCloudConfigName)
+	v.add("director: cloud config unchanged", err == nil && cfg.Content == w.CellsCloudConfigBefore, "cloud config %q as the operator wrote it: %v%s", scenario.CellsCloudConfigName, err == nil && cfg.Content == w.CellsCloudConfigBefore, errSuffix(err))
+	var created []string
+	for _, vm := range w.Sim.VMHistory() {
+		if vm.CreatedAt.After(w.SetUpAt) {
+			created = append(created, vm.CID)
+		}
+	}
+	w.Sim.ReloadResurrectionRules()
+	paused := w.Sim.ResurrectionPaused()
+	enabled := w.Sim.ResurrectionEnabled(scenario.Deployment, scenario.CellGroup)
+	v.add("director: no VM created, resurrection as it was", len(created) == 0 && paused == w.PriorPaused && enabled == !w.PriorPaused,
+		"VMs created: %v; globally paused %v (before %v), enabled for %s %v", created, paused, w.PriorPaused, scenario.CellGroup, enabled)
+	writes := w.Sim.RequestCount("POST", "/configs") + w.Sim.RequestCount("PUT", "/resurrection")
+	v.add("director: no record, no config written", writes == 0, "%d writes to configs or resurrection", writes)
+	return v.checks
+}

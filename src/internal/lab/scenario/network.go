@@ -95,9 +95,14 @@ func (l link) add() error {
 	return nil
 }
 
-// del removes the namespace, which takes the veth pair (and any iptables
-// rules isolation added inside it) along.
+// del removes the veth pair, then the namespace, which takes any iptables
+// rules isolation added inside it along. The pair goes first and
+// explicitly: the kernel destroys a namespace's devices asynchronously,
+// some time after its last process is gone.
 func (l link) del() error {
+	if _, err := run("ip", "link", "del", l.HostIF); err != nil && !strings.Contains(err.Error(), "Cannot find device") {
+		return err
+	}
 	if _, err := run("ip", "netns", "del", l.NetNS); err != nil && !strings.Contains(err.Error(), "No such file") {
 		return err
 	}
