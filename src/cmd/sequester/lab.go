@@ -58,11 +58,11 @@ sequester refuses to take away).`,
 				return refused(errors.New(msg))
 			}
 			if dir == "" {
+				// Kept afterwards: it holds the logs and the evidence.
 				d, err := os.MkdirTemp("", "sequester-lab-")
 				if err != nil {
 					return err
 				}
-				defer os.RemoveAll(d)
 				dir = d
 			} else if err := os.MkdirAll(dir, 0o700); err != nil {
 				return refused(fmt.Errorf("--dir %s: %w", dir, err))
@@ -100,7 +100,7 @@ sequester refuses to take away).`,
 				_ = writeJSON(cmd.OutOrStdout(), res)
 			} else {
 				res.WriteText(cmd.OutOrStdout())
-				fmt.Fprintf(cmd.OutOrStdout(), "Logs: %s\n", dir)
+				fmt.Fprintf(cmd.OutOrStdout(), "Logs and evidence: %s\n", dir)
 			}
 			if running && world != nil {
 				rehearsal.WriteExports(cmd.ErrOrStderr(), world)
@@ -126,6 +126,6 @@ sequester refuses to take away).`,
 	fl.BoolVar(&keep.none, "keep-none", false, "keep no container (prune everything)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON document: the report, the time to contain and the verification")
 	fl.BoolVar(&running, "keep-running", false, "leave the lab up and print the environment for bosh and sequester; Ctrl-C tears it down")
-	fl.StringVar(&dir, "dir", "", "directory for the lab's files and logs (default: a temporary one, removed afterwards)")
+	fl.StringVar(&dir, "dir", "", "directory for the lab's files, logs and evidence (default: a new temporary one)")
 	return cmd
 }
