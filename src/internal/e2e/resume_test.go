@@ -38,13 +38,11 @@ func TestARestartedAgentAKilledErrandAndAFailedRedeployAreResumedByReRuns(t *tes
 	l.startAgent(700 * time.Millisecond)
 	// Someone removes the investigator from bosh_sshers once the rep is
 	// dead: after the plan, before the agent's SSH check.
-	l.mu.Lock()
-	l.afterRepDies = func() {
+	l.w.AfterRepDies(func() {
 		if err := os.WriteFile(l.group, []byte("bosh_sshers:x:1501:vcap\n"), 0o644); err != nil {
 			t.Error(err)
 		}
-	}
-	l.mu.Unlock()
+	})
 
 	type result struct {
 		rep *director.Report

@@ -39,6 +39,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
@@ -77,6 +78,15 @@ type Options struct {
 	Suspect bool
 	// Logger receives the parts' logs (default: discarded).
 	Logger lager.Logger
+	// RealCells is how many cells, from diego-cell/0 on, get real parts
+	// (default: all); the others only heartbeat to the director.
+	RealCells int
+	// ManualAgents leaves starting the agents (StartAgent) to the caller,
+	// for tests that restart them.
+	ManualAgents bool
+	// EmitInterval is the route emitters' interval (default the
+	// package's EmitInterval).
+	EmitInterval time.Duration
 }
 
 // Container is one app instance in a real runc container.
@@ -136,13 +146,15 @@ type World struct {
 	CellsCloudConfigBefore string
 	SetUpAt                time.Time
 
-	beats *heartbeater
-	seen  *heartbeatSink
-	net   netPlan
-	links []link
+	beats       *heartbeater
+	seen        *heartbeatSink
+	agentsClose bool
+	net         netPlan
+	links       []link
 
 	mu           sync.Mutex
-	replacements []directorsim.VM
+	replacements []Replacement
+	afterRepDies func()
 	stopConverge chan struct{}
 	convergeDone chan struct{}
 
@@ -152,11 +164,26 @@ type World struct {
 // Target is the cell the lab sequesters: diego-cell/0.
 func (w *World) Target() *Cell { return w.Cells[0] }
 
+// Replacement is a VM created for the target after setup, and whether
+// the old cell's rep was still alive then: a replacement whose rep boots
+// while the old one lives cannot take the cell id's presence.
+type Replacement struct {
+	VM          directorsim.VM
+	OldRepAlive bool
+}
+
 // Replacements are the VMs created for the target since setup.
-func (w *World) Replacements() []directorsim.VM {
+func (w *World) Replacements() []Replacement {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]directorsim.VM(nil), w.replacements...)
+	return append([]Replacement(nil), w.replacements...)
+}
+
+// AfterRepDies runs f once, when convergence sees the target's rep gone.
+func (w *World) AfterRepDies(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.afterRepDies = f
 }
 
 // Available says what this machine lacks to run the lab, or nil.
@@ -191,6 +218,12 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 	}
 	if opts.Containers == 0 {
 		opts.Containers = 4
+	}
+	if opts.EmitInterval == 0 {
+		opts.EmitInterval = EmitInterval
+	}
+	if opts.RealCells == 0 || opts.RealCells > opts.Cells {
+		opts.RealCells = opts.Cells
 	}
 	if opts.Cells < 1 || opts.Containers < 1 {
 		return nil, fmt.Errorf("the lab needs at least one cell and one container per cell")
@@ -236,11 +269,14 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 	w.closers = append(w.closers, func() error { return delInvestigator(w.Investigator) })
 	w.closers = append(w.closers, w.deleteLinks)
 
-	for i, in := range w.sortedCells() {
+	for _, in := range w.sortedCells() {
+		w.Shared.BBS.SetCell(&models.CellPresence{CellId: in.ID, RepAddress: "http://" + in.IPs[CellsNetwork] + ":1800"})
+	}
+	for i, in := range w.sortedCells()[:opts.RealCells] {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		c, err := w.buildCell(i, in, opts.Containers, opts.Suspect && i == 0)
+		c, err := w.buildCell(i, in, opts.Containers, opts.Suspect && i == 0, opts.EmitInterval)
 		if err != nil {
 			return nil, fmt.Errorf("build %s/%s: %w", in.Group, in.ID, err)
 		}
@@ -248,7 +284,10 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 	}
 	w.startConverge()
 	for _, c := range w.Cells {
-		if err := w.startAgent(c); err != nil {
+		if opts.ManualAgents {
+			break
+		}
+		if err := w.StartAgent(c, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -356,7 +395,8 @@ func (w *World) vmCreated(vm directorsim.VM) {
 	if len(w.Cells) > 0 {
 		t := w.Cells[0].Instance
 		if vm.InstanceID == t.ID && vm.CID != t.VMCID {
-			w.replacements = append(w.replacements, vm)
+			repPid := monitd.PidFromFile(w.Cells[0].Rig.RepPid)
+			w.replacements = append(w.replacements, Replacement{VM: vm, OldRepAlive: repPid > 0 && monitd.Alive(repPid)})
 			if w.Shared != nil && len(vm.IPs) > 0 {
 				w.Shared.BBS.SetCell(&models.CellPresence{CellId: t.ID, RepAddress: "http://" + vm.IPs[0] + ":1800"})
 			}
@@ -368,7 +408,7 @@ func (w *World) vmCreated(vm directorsim.VM) {
 }
 
 // buildCell makes one cell real, with its containers.
-func (w *World) buildCell(i int, in directorsim.Instance, n int, suspect bool) (*Cell, error) {
+func (w *World) buildCell(i int, in directorsim.Instance, n int, suspect bool, emit time.Duration) (*Cell, error) {
 	dir := mkdir(w.Dir, fmt.Sprintf("cell-%d", i))
 	ip := in.IPs[CellsNetwork]
 	if w.AgentPort == 0 {
@@ -394,7 +434,7 @@ func (w *World) buildCell(i int, in directorsim.Instance, n int, suspect bool) (
 		AgentID:           in.AgentID,
 		DirectorCAPEM:     w.Sim.CACertPEM(),
 		NATSURL:           w.NATSURL,
-		EmitInterval:      EmitInterval,
+		EmitInterval:      emit,
 		Shared:            w.Shared,
 		AgentPort:         w.AgentPort,
 	})
@@ -413,8 +453,6 @@ func (w *World) buildCell(i int, in directorsim.Instance, n int, suspect bool) (
 	}); err != nil {
 		return nil, err
 	}
-	w.Shared.BBS.SetCell(&models.CellPresence{CellId: in.ID, RepAddress: "http://" + ip + ":1800"})
-
 	specs := make([]gardenrunc.Spec, n)
 	for j := range specs {
 		l, err := w.net.link(len(w.links))
@@ -509,8 +547,8 @@ func commonPort(ips []string) (int, error) {
 func (w *World) startConverge() {
 	t := w.Target()
 	var other string
-	if len(w.Cells) > 1 {
-		other = w.Cells[1].Instance.ID
+	if cells := w.sortedCells(); len(cells) > 1 {
+		other = cells[1].ID
 	}
 	w.stopConverge, w.convergeDone = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -524,12 +562,17 @@ func (w *World) startConverge() {
 			if pid := monitd.PidFromFile(t.Rig.RepPid); pid > 0 && !monitd.Alive(pid) {
 				w.mu.Lock()
 				replaced := len(w.replacements) > 0
+				hook := w.afterRepDies
+				w.afterRepDies = nil
 				w.mu.Unlock()
 				if !replaced {
 					w.Shared.BBS.RemoveCell(t.Instance.ID)
 				}
 				if other != "" {
 					w.Shared.BBS.ReplaceNow(bbsdouble.Replacement{From: t.Instance.ID, To: other})
+				}
+				if hook != nil {
+					hook()
 				}
 				return
 			}
@@ -553,13 +596,19 @@ const (
 	ReplacementTimeoutSeconds = 10
 )
 
-func (w *World) startAgent(c *Cell) error {
-	cfg := c.Rig.AgentConfig
+// StartAgent serves the cell's real agent with c.Rig.AgentConfig plus the
+// lab's settings, until StopAgent or Close. A positive destroyDelay
+// stretches each container destroy, so a test can restart the agent while
+// it prunes.
+func (w *World) StartAgent(c *Cell, destroyDelay time.Duration) error {
+	if c.agent != nil {
+		return fmt.Errorf("the agent of %s already runs", c.Instance.ID)
+	}
+	cfg := &c.Rig.AgentConfig
 	cfg.DState.PollIntervalSeconds = 1
 	cfg.DState.SuspectAfterSeconds = SuspectAfterSeconds
 	cfg.BBS.ReplacementTimeoutSeconds = ReplacementTimeoutSeconds
 	cfg.SSH.SourceCIDRs = []string{w.Investigator + "/32"}
-	c.Rig.AgentConfig = cfg
 	f, err := os.OpenFile(c.AgentLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -568,14 +617,20 @@ func (w *World) startAgent(c *Cell) error {
 	logger.RegisterSink(lager.NewWriterSink(f, lager.DEBUG))
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &runningAgent{cancel: cancel, done: make(chan error, 1), log: f}
-	go func() { a.done <- agent.Serve(ctx, logger, cfg, cellrig.Tweak(c.Rig.Passwd, c.Rig.Group, 0)) }()
+	go func(cfg config.Agent) {
+		a.done <- agent.Serve(ctx, logger, cfg, cellrig.Tweak(c.Rig.Passwd, c.Rig.Group, destroyDelay))
+	}(*cfg)
 	c.agent = a
-	w.closers = append(w.closers, func() error {
-		a.cancel()
-		err := <-a.done
-		a.log.Close()
-		return err
-	})
+	if !w.agentsClose {
+		w.agentsClose = true
+		w.closers = append(w.closers, func() error {
+			var errs []error
+			for _, c := range w.Cells {
+				errs = append(errs, w.StopAgent(c))
+			}
+			return errors.Join(errs...)
+		})
+	}
 	cl := c.Rig.Client()
 	return waitFor(30*time.Second, "the agent of "+c.Instance.ID+" to answer", func() bool {
 		select {
@@ -587,6 +642,21 @@ func (w *World) startAgent(c *Cell) error {
 		_, err := cl.Status(context.Background())
 		return err == nil
 	})
+}
+
+// StopAgent ends the cell's agent as a restart would: a running operation
+// stays journaled as running and resumes on the next start. The error is
+// the agent's own.
+func (w *World) StopAgent(c *Cell) error {
+	a := c.agent
+	if a == nil {
+		return nil
+	}
+	c.agent = nil
+	a.cancel()
+	err := <-a.done
+	a.log.Close()
+	return err
 }
 
 // AgentClient dials a cell's agent as the errand does: at the cell's IP,
