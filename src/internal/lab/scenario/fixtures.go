@@ -43,7 +43,8 @@ networks:
 `
 
 // CellsCloudConfig is the named cloud config of the cells' network, owned
-// by another team, with the comments the reservation must keep.
+// by another team, with the comments the reservation must keep, and a
+// static range (a static IP may not be reserved).
 const CellsCloudConfig = `# Diego cells' network (owned by the Diego team; keep comments)
 networks:
 - name: cells
@@ -54,6 +55,7 @@ networks:
     az: z1
     # the first addresses belong to the router
     reserved: [127.0.24.1 - 127.0.24.9]
+    static: [127.0.24.200 - 127.0.24.210]
 `
 
 // Manifest is the cf deployment: cells Diego cells and one instance of
