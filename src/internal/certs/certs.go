@@ -39,13 +39,26 @@ type Pair struct {
 // NewCA makes a CA named name and writes its certificate to
 // dir/name-ca.pem; dir must exist.
 func NewCA(dir, name string) (*CA, string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := NewCAInMemory(name)
 	if err != nil {
 		return nil, "", err
 	}
+	path := filepath.Join(dir, name+"-ca.pem")
+	if err := os.WriteFile(path, ca.CertPEM, 0o600); err != nil {
+		return nil, "", err
+	}
+	return ca, path, nil
+}
+
+// NewCAInMemory makes a CA named name and writes nothing.
+func NewCAInMemory(name string) (*CA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	sn, err := serial()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          sn,
@@ -58,24 +71,36 @@ func NewCA(dir, name string) (*CA, string, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	ca := &CA{Cert: cert, Key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-	path := filepath.Join(dir, name+"-ca.pem")
-	if err := os.WriteFile(path, ca.CertPEM, 0o600); err != nil {
-		return nil, "", err
-	}
-	return ca, path, nil
+	return &CA{Cert: cert, Key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
 }
 
 // Issue signs a certificate for cn valid for both server and client use,
 // with localhost, cn, 127.0.0.1 and ::1 as SANs plus hosts (IPs or DNS
 // names), and writes it to dir/cn.pem and dir/cn.key; dir must exist.
 func (ca *CA) Issue(dir, cn string, hosts ...string) (Pair, error) {
+	p, err := ca.IssueInMemory(cn, hosts...)
+	if err != nil {
+		return Pair{}, err
+	}
+	p.CertFile = filepath.Join(dir, cn+".pem")
+	p.KeyFile = filepath.Join(dir, cn+".key")
+	if err := os.WriteFile(p.CertFile, p.CertPEM, 0o600); err != nil {
+		return Pair{}, err
+	}
+	if err := os.WriteFile(p.KeyFile, p.KeyPEM, 0o600); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
+}
+
+// IssueInMemory is Issue without files.
+func (ca *CA) IssueInMemory(cn string, hosts ...string) (Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Pair{}, err
@@ -109,19 +134,10 @@ func (ca *CA) Issue(dir, cn string, hosts ...string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	p := Pair{
+	return Pair{
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	}
-	p.CertFile = filepath.Join(dir, cn+".pem")
-	p.KeyFile = filepath.Join(dir, cn+".key")
-	if err := os.WriteFile(p.CertFile, p.CertPEM, 0o600); err != nil {
-		return Pair{}, err
-	}
-	if err := os.WriteFile(p.KeyFile, p.KeyPEM, 0o600); err != nil {
-		return Pair{}, err
-	}
-	return p, nil
+	}, nil
 }
 
 // TLSCertificate is the pair as a tls.Certificate.
