@@ -495,12 +495,12 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		{
 			name: "the last instance of its group",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
-				api, _ := l.sim.Instance("cf", "api", "0")
-				return "cf", "api/" + api.ID, keepSuspects()
+				router, _ := l.sim.Instance("cf", "router", "0")
+				return "cf", "router/" + router.ID, keepSuspects()
 			},
 			want: func(l *lab) string {
-				api, _ := l.sim.Instance("cf", "api", "0")
-				return "api/" + api.ID + " is the last running instance of instance group api"
+				router, _ := l.sim.Instance("cf", "router", "0")
+				return "router/" + router.ID + " is the last running instance of instance group router"
 			},
 		},
 		{
@@ -753,7 +753,7 @@ func (p *pinningDeployment) Update(manifest []byte, opts boshdir.UpdateOpts) err
 func TestTheRedeployIsPinnedToTheConfigsItsDiffChecked(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
 	tgt := l.target()
-	changed := strings.Replace(defaultCloudConfig, "- name: default\ncompilation:", "- name: default\n  cloud_properties: {instance_type: m5.xlarge}\ncompilation:", 1)
+	changed := strings.Replace(defaultCloudConfig, "  cloud_properties: {cpu: 2}\n", "  cloud_properties: {cpu: 2, instance_type: m5.xlarge}\n", 1)
 	if changed == defaultCloudConfig {
 		t.Fatal("the test's cloud config edit matched nothing")
 	}

@@ -9,9 +9,11 @@ import (
 const (
 	Deployment = "cf"
 	CellGroup  = "diego-cell"
-	// OtherGroup is an instance group next to the cells that a
-	// sequestration must leave untouched.
-	OtherGroup = "api"
+	// OtherGroup is an instance group next to the cells, on their network
+	// with a static IP, that a sequestration must leave untouched.
+	OtherGroup = "router"
+	// RouterIP is its static IP.
+	RouterIP = "127.0.24.200"
 	// CellsNetwork is the cells' manual network, defined in the named
 	// cloud config CellsCloudConfigName.
 	CellsNetwork         = "cells"
@@ -25,8 +27,10 @@ const (
 const DefaultCloudConfig = `# Platform cloud config (kept in git; keep comments)
 azs:
 - name: z1
+- name: z2
 vm_types:
 - name: default
+  cloud_properties: {cpu: 2}
 compilation:
   workers: 1
   network: default
@@ -38,7 +42,7 @@ networks:
   subnets:
   - range: 127.0.25.0/24
     gateway: 127.0.25.1
-    az: z1
+    azs: [z1, z2]
     reserved: [127.0.25.1 - 127.0.25.9]
 `
 
@@ -58,12 +62,16 @@ networks:
     static: [127.0.24.200 - 127.0.24.210]
 `
 
-// Manifest is the cf deployment: cells Diego cells and one instance of
-// the other group.
+// Manifest is the cf deployment: cells Diego cells and one router on the
+// cells' network.
 func Manifest(cells int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `name: %s
-releases: []
+releases:
+- name: diego
+  version: latest
+- name: routing
+  version: latest
 stemcells:
 - alias: default
   os: ubuntu-jammy
@@ -92,10 +100,11 @@ instance_groups:
   vm_type: default
   stemcell: default
   networks:
-  - name: default
+  - name: %s
+    static_ips: [%s]
   jobs:
-  - name: cloud_controller_ng
-    release: capi
-`, Deployment, CellGroup, cells, CellsNetwork, OtherGroup)
+  - name: gorouter
+    release: routing
+`, Deployment, CellGroup, cells, CellsNetwork, OtherGroup, CellsNetwork, RouterIP)
 	return b.String()
 }
