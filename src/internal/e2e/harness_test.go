@@ -97,7 +97,6 @@ type lab struct {
 	runit      *runitd.Daemon
 	router     *cellrig.Router
 	bbs        *bbsdouble.Double
-	bbsChecker *director.BBSChecker
 	repPid     string
 	emitterPid string
 	passwd     string
@@ -167,11 +166,6 @@ func newLab(t *testing.T) *lab {
 	l.repPid, l.emitterPid = r.RepPid, r.EmitterPid
 	l.bbs = r.BBS
 	l.passwd, l.group = r.Passwd, r.Group
-	// What `sequester cell --bbs-url ...` builds for the Diego-side check.
-	l.bbsChecker, err = director.NewBBSChecker(l.bbs.URL, r.BBSCAFile, r.BBSClient.CertFile, r.BBSClient.KeyFile, l.logger)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, ctr := range c.Containers {
 		l.handles = append(l.handles, ctr.Handle)
 	}
@@ -229,7 +223,6 @@ func (l *lab) flow() *director.Flow {
 	f := l.w.Flow(agentapi.Keep{Handles: []string{l.kept}}, "e2e")
 	dial := f.Agents
 	f.Agents = func(ip string) director.Agent { return &answerRecorder{Agent: dial(ip), l: l} }
-	f.BBS = l.bbsChecker
 	f.Opts.BlockEgress = true
 	f.Opts.Reason, f.Opts.CaseID = "processes stuck in D state", "INC-42"
 	f.Opts.CellTimeout = 60 * time.Second

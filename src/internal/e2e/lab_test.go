@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,6 +80,8 @@ type labDoc struct {
 	Lab struct {
 		Dir          string `json:"dir"`
 		ID           string `json:"id"`
+		AgentPort    int    `json:"agent_port"`
+		Target       string `json:"target"`
 		Cells        int    `json:"cells"`
 		NetNSPrefix  string `json:"netns_prefix"`
 		Investigator string `json:"investigator_source"`
@@ -224,6 +229,94 @@ func TestTheLabWithOneCellIsRefusedAndNothingChanges(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("no check %q in the verification", name)
 		}
+	}
+	checkTornDown(t, doc)
+}
+
+// --keep-running leaves the platform up for the bosh CLI and sequester,
+// with the environment it prints, until SIGTERM tears it all down.
+func TestTheLabKeptRunningServesSequesterUntilSIGTERM(t *testing.T) {
+	requireRealParts(t)
+	dir := labDir(t)
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sequesterBinary(t), "lab", "--keep-running", "--json", "--dir", dir)
+	cmd.Stdout = out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+	})
+	env := map[string]string{}
+	ready := make(chan struct{})
+	var errLog bytes.Buffer
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			errLog.WriteString(line + "\n")
+			if k, v, ok := strings.Cut(strings.TrimPrefix(line, "  export "), "="); ok && strings.HasPrefix(line, "  export ") {
+				if uq, err := strconv.Unquote(v); err == nil {
+					env[k] = uq
+				}
+			}
+			mu.Unlock()
+			if strings.HasPrefix(line, "Ctrl-C") {
+				close(ready)
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	select {
+	case <-ready:
+	case err := <-exited:
+		t.Fatalf("the lab exited before it was ready: %v\n%s", err, errLog.String())
+	case <-time.After(120 * time.Second):
+		t.Fatalf("the lab did not get ready:\n%s", errLog.String())
+	}
+	b, _ := os.ReadFile(out.Name())
+	doc := parseLab(t, labRun{stdout: string(b)})
+	if !doc.OK {
+		t.Fatalf("the kept-running lab's sequestration failed: %s", doc.Error)
+	}
+
+	// A user's sequester with the printed environment only.
+	mu.Lock()
+	userEnv := []string{"PATH=" + os.Getenv("PATH")}
+	for _, k := range []string{"BOSH_ENVIRONMENT", "BOSH_CA_CERT", "BOSH_CLIENT", "BOSH_CLIENT_SECRET", "SEQUESTER_AGENT_CA", "SEQUESTER_AGENT_CERT", "SEQUESTER_AGENT_KEY"} {
+		if env[k] == "" {
+			t.Errorf("no %s among the exports", k)
+		}
+		userEnv = append(userEnv, k+"="+env[k])
+	}
+	mu.Unlock()
+	list := exec.Command(sequesterBinary(t), "list", "-d", "cf", "--agent-port", strconv.Itoa(doc.Lab.AgentPort))
+	list.Env = userEnv
+	got, err := list.Output()
+	if err != nil || !strings.Contains(string(got), "complete") || !strings.Contains(string(got), doc.Lab.Target) || !strings.Contains(string(got), "alive") {
+		t.Errorf("sequester list = %v\n%s", err, got)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("after SIGTERM the lab exited with %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the lab did not tear down within 60s of SIGTERM")
 	}
 	checkTornDown(t, doc)
 }

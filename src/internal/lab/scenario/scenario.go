@@ -131,9 +131,10 @@ type World struct {
 	NATSURL string
 	Routes  *RouteLog
 
-	Shared    *cellrig.Shared
-	Cells     []*Cell
-	AgentPort int
+	Shared     *cellrig.Shared
+	BBSChecker *director.BBSChecker
+	Cells      []*Cell
+	AgentPort  int
 	// Investigator is the source address investigators reach kept
 	// containers from.
 	Investigator string
@@ -255,6 +256,11 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 		return nil, err
 	}
 	w.closers = append(w.closers, func() error { w.Shared.Close(); return nil })
+	// What `sequester cell --bbs-url ...` builds for the Diego-side check.
+	w.BBSChecker, err = director.NewBBSChecker(w.Shared.BBS.URL, w.Shared.BBSCAFile, w.Shared.BBSClient.CertFile, w.Shared.BBSClient.KeyFile, w.Logger)
+	if err != nil {
+		return nil, err
+	}
 	if err := w.deploy(opts.Cells); err != nil {
 		return nil, err
 	}
@@ -713,14 +719,13 @@ func (w *World) WaitForRoutes(ctx context.Context) error {
 	})
 }
 
-// Flow is what `sequester cell -d cf diego-cell/ID` builds, with the
-// production mTLS dialer (the cell's IP is in its agent's certificate),
-// the BBS checker of --bbs-url, and the lab's intervals.
+// Flow is what `sequester cell -d cf diego-cell/ID --bbs-url ...` builds
+// for the target: the production mTLS dialer (the cell's IP is in its
+// agent's certificate), the BBS checker, and the lab's intervals.
 func (w *World) Flow(keep agentapi.Keep, requestedBy string) *director.Flow {
 	t := w.Target()
-	bbsChecker, err := director.NewBBSChecker(w.Shared.BBS.URL, w.Shared.BBSCAFile, w.Shared.BBSClient.CertFile, w.Shared.BBSClient.KeyFile, w.Logger)
-	f := &director.Flow{
-		Dir: w.Conn.Director, Raw: w.Conn.Raw, Tasks: w.Conn.Tasks, Logger: w.Logger,
+	return &director.Flow{
+		Dir: w.Conn.Director, Raw: w.Conn.Raw, Tasks: w.Conn.Tasks, Logger: w.Logger, BBS: w.BBSChecker,
 		Store:  record.NewStore(w.Conn.Director, "", w.Logger),
 		Agents: director.MTLSAgents(w.AgentPort, w.Shared.ClientTLS),
 		Opts: director.Options{
@@ -736,10 +741,6 @@ func (w *World) Flow(keep agentapi.Keep, requestedBy string) *director.Flow {
 			BBSTimeout:          20 * time.Second,
 		},
 	}
-	if err == nil {
-		f.BBS = bbsChecker
-	}
-	return f
 }
 
 // Close tears everything down in the reverse order it was built: agents,
