@@ -337,14 +337,21 @@ func keptAsWritten(before, after string) (comments, order bool) {
 			comments = false
 		}
 	}
+	// Key order: the lines without their comments, in the same order.
+	bare := func(l string) string {
+		if i := strings.Index(l, "#"); i >= 0 {
+			l = l[:i]
+		}
+		return strings.TrimSpace(l)
+	}
 	var afterLines []string
 	for _, l := range strings.Split(after, "\n") {
-		afterLines = append(afterLines, strings.TrimSpace(l))
+		afterLines = append(afterLines, bare(l))
 	}
 	j := 0
 	order = true
 	for _, l := range strings.Split(before, "\n") {
-		l = strings.TrimSpace(l)
+		l = bare(l)
 		if l == "" || strings.HasPrefix(l, "reserved:") || strings.HasPrefix(l, "- ") && strings.Contains(l, " - ") {
 			continue
 		}
