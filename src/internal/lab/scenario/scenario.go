@@ -229,9 +229,6 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 	if opts.Cells < 1 || opts.Containers < 1 {
 		return nil, fmt.Errorf("the lab needs at least one cell and one container per cell")
 	}
-	if opts.Suspect && opts.Containers < 1 {
-		return nil, fmt.Errorf("a suspect needs a container")
-	}
 	if opts.Logger == nil {
 		opts.Logger = lager.NewLogger("lab")
 	}
