@@ -35,7 +35,9 @@ import (
 func TestMain(m *testing.M) {
 	// The stand-ins run as this test binary (standins.Command).
 	standins.RunIfRequested()
-	os.Exit(m.Run())
+	code := m.Run()
+	removeSequesterBinary()
+	os.Exit(code)
 }
 
 const (

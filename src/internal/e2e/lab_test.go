@@ -50,6 +50,13 @@ func sequesterBinary(t *testing.T) string {
 	return binPath
 }
 
+// removeSequesterBinary removes what sequesterBinary built (TestMain).
+func removeSequesterBinary() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 type labRun struct {
 	code           int
 	stdout, stderr string
