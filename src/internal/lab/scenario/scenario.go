@@ -233,12 +233,15 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 		opts.Logger = lager.NewLogger("lab")
 	}
 	w := &World{Dir: opts.Dir, ID: randomID(), Logger: opts.Logger}
+	logger := w.Logger.Session("lab", lager.Data{"lab_id": w.ID})
+	logger.Info("starting", lager.Data{"dir": w.Dir, "cells": opts.Cells, "real_cells": opts.RealCells, "containers_per_cell": opts.Containers})
 	defer func() {
 		if p := recover(); p != nil {
 			_ = w.Close()
 			panic(p)
 		}
 		if err != nil {
+			logger.Error("failed", err)
 			_ = w.Close()
 		}
 	}()
@@ -284,6 +287,7 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 			return nil, fmt.Errorf("build %s/%s: %w", in.Group, in.ID, err)
 		}
 		w.Cells = append(w.Cells, c)
+		logger.Info("cell-ready", lager.Data{"cell_id": in.ID, "ip": c.IP(), "containers": len(c.Containers)})
 	}
 	w.startConverge()
 	for _, c := range w.Cells {
@@ -295,6 +299,7 @@ func New(ctx context.Context, opts Options) (_ *World, err error) {
 		}
 	}
 	w.SetUpAt = time.Now()
+	logger.Info("ready", lager.Data{"director_url": w.Sim.URL(), "agent_port": w.AgentPort})
 	return w, nil
 }
 
@@ -744,6 +749,8 @@ func (w *World) Flow(keep agentapi.Keep, requestedBy string) *director.Flow {
 // cells (garden last, so nothing is left in runc), network namespaces,
 // NATS, the director.
 func (w *World) Close() error {
+	logger := w.Logger.Session("lab", lager.Data{"lab_id": w.ID})
+	logger.Info("tearing-down")
 	var errs []error
 	for i := len(w.closers) - 1; i >= 0; i-- {
 		if err := w.closers[i](); err != nil {
@@ -751,7 +758,13 @@ func (w *World) Close() error {
 		}
 	}
 	w.closers = nil
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil {
+		logger.Error("teardown-failed", err)
+		return err
+	}
+	logger.Info("torn-down")
+	return nil
 }
 
 func (w *World) deleteLinks() error {
