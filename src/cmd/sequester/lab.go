@@ -44,18 +44,26 @@ changed: a single cell is the last running instance of its group, which
 sequester refuses to take away).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Refused before anything starts: with --json, still one
+			// document on stdout.
+			early := func(err error) error {
+				if asJSON {
+					_ = writeJSON(cmd.OutOrStdout(), map[string]any{"ok": false, "refused": true, "error": err.Error(), "verification": []any{}})
+				}
+				return err
+			}
 			if !keep.none && len(keep.handles) == 0 && len(keep.apps) == 0 {
 				keep.suspects = true
 			}
 			k, err := keep.keep()
 			if err != nil {
-				return err
+				return early(err)
 			}
 			if cells < 1 || containers < 1 || cells*containers > 62 {
-				return refused(fmt.Errorf("--cells %d --containers %d: the lab runs 1 to 62 app containers in all, at least one per cell", cells, containers))
+				return early(refused(fmt.Errorf("--cells %d --containers %d: the lab runs 1 to 62 app containers in all, at least one per cell", cells, containers)))
 			}
 			if msg := rehearsal.Missing(); msg != "" {
-				return refused(errors.New(msg))
+				return early(refused(errors.New(msg)))
 			}
 			if dir == "" {
 				// Kept afterwards: it holds the logs and the evidence.

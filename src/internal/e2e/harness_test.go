@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -54,22 +52,9 @@ const (
 // instead when CI is set: there a skip would hide that nothing ran.
 func requireRealParts(t *testing.T) {
 	t.Helper()
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
+	if err := scenario.Available(); err != nil {
+		realpart.Require(t, "end-to-end sequestration", fmt.Errorf("needs %w", err))
 	}
-	if err := gardenrunc.Available(); err != nil {
-		missing = append(missing, "real containers ("+err.Error()+")")
-	}
-	for _, bin := range []string{"monit", "runsvdir", "sv"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			missing = append(missing, bin)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	realpart.Require(t, "end-to-end sequestration", errors.New("needs "+strings.Join(missing, ", ")))
 }
 
 // lab is the lab platform (package scenario, as `sequester lab` builds

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -341,14 +342,22 @@ func TestTheLabRefusesWhatItCannotRunWithExitCode2(t *testing.T) {
 	}{
 		{name: "no runc, monit, runit or iproute2 on PATH", env: noParts, args: []string{"--json"},
 			want: "runc, monit, runsvdir, sv, ip, iptables, nsenter: run `bash scripts/lab` as root, which installs"},
-		{name: "no cells", env: os.Environ(), args: []string{"--cells", "0"}, want: "the lab runs 1 to 62 app containers in all"},
+		{name: "no cells", env: os.Environ(), args: []string{"--cells", "0", "--json"}, want: "the lab runs 1 to 62 app containers in all"},
 		{name: "keep none and a handle", env: os.Environ(), args: []string{"--keep-none", "--keep", "0"}, want: "--keep-none contradicts"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := runLab(t, c.env, c.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
-				t.Fatalf("exit %d, stderr %q, stdout %q; want 2 and %q", r.code, r.stderr, r.stdout, c.want)
+			if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, c.want)
+			}
+			// With --json stdout is still one document, saying why.
+			if slices.Contains(c.args, "--json") {
+				if doc := parseLab(t, r); doc.OK || !strings.Contains(doc.Error, c.want) {
+					t.Fatalf("document ok %v error %q; want the refusal", doc.OK, doc.Error)
+				}
+			} else if r.stdout != "" {
+				t.Fatalf("stdout %q; want nothing", r.stdout)
 			}
 		})
 	}
