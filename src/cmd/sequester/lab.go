@@ -117,7 +117,7 @@ sequester refuses to take away).`,
 			switch {
 			case err != nil:
 				return fmt.Errorf("lab: %w", err)
-			case res.Refused() && res.OK:
+			case res.Refused && res.OK:
 				return refused(fmt.Errorf("lab: the sequestration was refused, and nothing changed: %s", res.Error))
 			case !res.OK:
 				return errors.New("lab: the sequestration or its verification failed (see above)")

@@ -58,12 +58,9 @@ type Result struct {
 	// OK: the sequestration completed and every check passed, or it was
 	// refused and nothing changed.
 	OK bool `json:"ok"`
-
-	refused bool
+	// Refused: preflight refused the sequestration; nothing was to change.
+	Refused bool `json:"refused"`
 }
-
-// Refused tells a run the flow refused before changing anything.
-func (r *Result) Refused() bool { return r.refused }
 
 // Lab says where the lab's parts are.
 type Lab struct {
@@ -138,8 +135,8 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	if err != nil {
 		res.TotalSeconds = time.Since(start).Seconds()
 		res.Error = err.Error()
-		res.refused = director.IsRefusal(err)
-		if res.refused {
+		res.Refused = director.IsRefusal(err)
+		if res.Refused {
 			// A refusal must leave everything as it was: check that instead.
 			res.Verification = VerifyUnchanged(ctx, w)
 			res.OK = true
@@ -154,7 +151,7 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	res.Report = rep
 	if runErr != nil {
 		res.Error = runErr.Error()
-		res.refused = director.IsRefusal(runErr)
+		res.Refused = director.IsRefusal(runErr)
 	}
 	if ttc, ok := TimeToContain(start, rep); ok {
 		res.TimeToContainSeconds = ttc.Seconds()
@@ -235,11 +232,11 @@ func (r *Result) WriteText(w io.Writer) {
 		fmt.Fprintln(w)
 		r.Report.WriteText(w)
 	}
-	if r.Error != "" && !r.refused && (r.Report == nil || r.Report.Error == "") {
+	if r.Error != "" && !r.Refused && (r.Report == nil || r.Report.Error == "") {
 		fmt.Fprintf(w, "Error: %s\n", r.Error)
 	}
 	fmt.Fprintln(w)
-	if r.refused {
+	if r.Refused {
 		fmt.Fprintf(w, "REFUSED after %.1fs: %s\n", r.TotalSeconds, r.Error)
 	} else if r.TimeToContainSeconds > 0 {
 		fmt.Fprintf(w, "TIME TO CONTAIN: %.1fs (routes withdrawn, rep dead, kept containers isolated, BOSH agent stopped)   total: %.1fs\n", r.TimeToContainSeconds, r.TotalSeconds)
@@ -249,7 +246,7 @@ func (r *Result) WriteText(w io.Writer) {
 	if len(r.Verification) == 0 {
 		return
 	}
-	if r.refused {
+	if r.Refused {
 		fmt.Fprintln(w, "\nVerification that the refusal changed nothing (reads monit, runit, runc, NATS and the director):")
 	} else {
 		fmt.Fprintln(w, "\nVerification (independent: reads monit, runc, NATS, TCP and the director, not the report):")
