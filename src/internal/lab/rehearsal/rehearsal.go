@@ -132,35 +132,30 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	start := time.Now()
 	plan, err := f.Plan(ctx)
 	res.Plan = plan
-	if err != nil {
-		res.TotalSeconds = time.Since(start).Seconds()
-		res.Error = err.Error()
-		res.Refused = director.IsRefusal(err)
-		if res.Refused {
-			// A refusal must leave everything as it was: check that instead.
-			res.Verification = VerifyUnchanged(ctx, w)
-			res.OK = true
-			for _, c := range res.Verification {
-				res.OK = res.OK && c.OK
-			}
-		}
-		return w, res, nil
+	var rep *director.Report
+	if err == nil {
+		rep, err = f.Run(ctx)
 	}
-	rep, runErr := f.Run(ctx)
 	res.TotalSeconds = time.Since(start).Seconds()
 	res.Report = rep
-	if runErr != nil {
-		res.Error = runErr.Error()
-		res.Refused = director.IsRefusal(runErr)
+	if err != nil {
+		res.Error = err.Error()
+		res.Refused = director.IsRefusal(err)
 	}
-	if ttc, ok := TimeToContain(start, rep); ok {
-		res.TimeToContainSeconds = ttc.Seconds()
-	}
-	if rep == nil {
+	switch {
+	case res.Refused:
+		// A refusal must leave everything as it was: check that instead.
+		res.Verification = VerifyUnchanged(ctx, w)
+		res.OK = true
+	case rep == nil:
 		return w, res, nil
+	default:
+		if ttc, ok := TimeToContain(start, rep); ok {
+			res.TimeToContainSeconds = ttc.Seconds()
+		}
+		res.Verification = Verify(ctx, w, rep, expectedKept(w, opts.Keep, sus.Handle))
+		res.OK = err == nil && res.TimeToContainSeconds > 0
 	}
-	res.Verification = Verify(ctx, w, rep, expectedKept(w, opts.Keep, sus.Handle))
-	res.OK = runErr == nil && res.TimeToContainSeconds > 0
 	for _, c := range res.Verification {
 		res.OK = res.OK && c.OK
 	}
