@@ -7,8 +7,6 @@ package deps
 import (
 	_ "code.cloudfoundry.org/clock"
 	_ "code.cloudfoundry.org/clock/fakeclock"
-	_ "github.com/nats-io/nats-server/v2/server"
-	_ "github.com/nats-io/nats.go"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/prometheus/client_golang/prometheus/testutil"

@@ -262,8 +262,8 @@ func TestConcurrentConfigUpdatesAreMergedNotLost(t *testing.T) {
 			cw := &concurrentWriter{typ: tc.typ, nth: tc.nth}
 			cw.before = func() {
 				if tc.typ == "cloud" {
-					cfg, _ := l.conn.Director.LatestConfig("cloud", "diego")
-					if _, err := l.sim.SetCloudConfig("diego", cfg.Content+"# "+note+"\n"); err != nil {
+					cfg, _ := l.conn.Director.LatestConfig("cloud", cellsConfigName)
+					if _, err := l.sim.SetCloudConfig(cellsConfigName, cfg.Content+"# "+note+"\n"); err != nil {
 						t.Error(err)
 					}
 					return
@@ -287,7 +287,7 @@ func TestConcurrentConfigUpdatesAreMergedNotLost(t *testing.T) {
 			l.checkInvariants(tgt.ID)
 			l.checkResurrection(tgt.ID, false)
 			if tc.typ == "cloud" {
-				cfg, _ := l.conn.Director.LatestConfig("cloud", "diego")
+				cfg, _ := l.conn.Director.LatestConfig("cloud", cellsConfigName)
 				if !strings.Contains(cfg.Content, note) || !strings.Contains(cfg.Content, tgt.IPs["cells"]) {
 					t.Fatalf("cloud config lost an update:\n%s", cfg.Content)
 				}
@@ -606,11 +606,11 @@ func TestRerunAfterTheReservationWasDroppedReservesAgainBeforeDeploying(t *testi
 	if _, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t)); err == nil {
 		t.Fatal("the injected deploy failure went unnoticed")
 	}
-	if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+	if _, err := l.sim.SetCloudConfig(cellsConfigName, cellsCloudConfig); err != nil {
 		t.Fatal(err)
 	}
 	l.rerunCompletes(tgt.ID)
-	cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+	cfg, err := l.conn.Director.LatestConfig("cloud", cellsConfigName)
 	if err != nil || !strings.Contains(cfg.Content, tgt.IPs["cells"]) {
 		t.Fatalf("the old IP is not reserved after the re-run (%v):\n%s", err, cfg.Content)
 	}
@@ -629,7 +629,7 @@ func TestAnOperatorsNewReservedEntryIsNeverDeployedByUs(t *testing.T) {
 		}
 	}
 	l.stopHook = func(string) {
-		cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+		cfg, err := l.conn.Director.LatestConfig("cloud", cellsConfigName)
 		if err != nil {
 			t.Error(err)
 			return
@@ -639,7 +639,7 @@ func TestAnOperatorsNewReservedEntryIsNeverDeployedByUs(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		if _, err := l.sim.SetCloudConfig("diego", string(out)); err != nil {
+		if _, err := l.sim.SetCloudConfig(cellsConfigName, string(out)); err != nil {
 			t.Error(err)
 		}
 	}
@@ -658,11 +658,11 @@ func TestAnOperatorsNewReservedEntryIsNeverDeployedByUs(t *testing.T) {
 // item next to ours; that is not a change of theirs.
 func TestAReservedStringBecomingAListIsNotAnotherChange(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
-	asString := strings.Replace(cellsCloudConfig, "reserved: [10.0.16.1 - 10.0.16.9]", "reserved: 10.0.16.1 - 10.0.16.9", 1)
+	asString := strings.Replace(cellsCloudConfig, "reserved: [127.0.24.1 - 127.0.24.9]", "reserved: 127.0.24.1 - 127.0.24.9", 1)
 	if asString == cellsCloudConfig {
 		t.Fatal("the test's cloud config edit matched nothing")
 	}
-	if _, err := l.sim.SetCloudConfig("diego", asString); err != nil {
+	if _, err := l.sim.SetCloudConfig(cellsConfigName, asString); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.sim.Deploy(cfManifest); err != nil {

@@ -14,75 +14,20 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
-// The operator's cloud configs, with comments that must survive our edit:
-// the cells' network lives in a named config of its own.
-const defaultCloudConfig = `# Platform cloud config (kept in git; keep comments)
-azs:
-- name: z1
-vm_types:
-- name: default
-compilation:
-  workers: 1
-  network: default
-  az: z1
-  vm_type: default
-networks:
-- name: default
-  type: manual
-  subnets:
-  - range: 10.0.0.0/24
-    gateway: 10.0.0.1
-    az: z1
-`
+// The operator's cloud configs, with comments that must survive our edit
+// (the cells' network lives in a named config of its own), and the cf
+// deployment: the lab's (package scenario).
+const (
+	defaultCloudConfig = scenario.DefaultCloudConfig
+	cellsCloudConfig   = scenario.CellsCloudConfig
+	cellsConfigName    = scenario.CellsCloudConfigName
+)
 
-const cellsCloudConfig = `# Diego cells' network (owned by the Diego team)
-networks:
-- name: cells
-  type: manual
-  subnets:
-  - range: 10.0.16.0/24   # cells only
-    gateway: 10.0.16.1
-    az: z1
-    reserved: [10.0.16.1 - 10.0.16.9]
-    static: [10.0.16.200 - 10.0.16.210]
-`
-
-const cfManifest = `name: cf
-releases: []
-stemcells:
-- alias: default
-  os: ubuntu-jammy
-  version: latest
-update:
-  canaries: 1
-  max_in_flight: 1
-  canary_watch_time: 1000
-  update_watch_time: 1000
-instance_groups:
-- name: diego-cell
-  instances: 3
-  azs: [z1]
-  vm_type: default
-  stemcell: default
-  networks:
-  - name: cells
-  jobs:
-  - name: rep
-    release: diego
-- name: api
-  instances: 1
-  azs: [z1]
-  vm_type: default
-  stemcell: default
-  networks:
-  - name: default
-  jobs:
-  - name: cloud_controller_ng
-    release: capi
-`
+var cfManifest = scenario.Manifest(3)
 
 // lab is one simulated director with a deployed "cf" and a real agent
 // server per cell.
@@ -118,7 +63,7 @@ func newLab(t testing.TB, rulesInterval time.Duration) *lab {
 	if _, err := sim.SetCloudConfig("default", defaultCloudConfig); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+	if _, err := sim.SetCloudConfig(cellsConfigName, cellsCloudConfig); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sim.Deploy(cfManifest); err != nil {
@@ -206,14 +151,14 @@ func (l *lab) checkInvariants(targetID string) {
 	t.Helper()
 	old := l.before[targetID]
 	oldIP := old.IPs["cells"]
-	cfgs, err := l.conn.Director.ListConfigs(1, boshdir.ConfigsFilter{Type: "cloud", Name: "diego"})
+	cfgs, err := l.conn.Director.ListConfigs(1, boshdir.ConfigsFilter{Type: "cloud", Name: cellsConfigName})
 	if err != nil || len(cfgs) != 1 {
-		t.Fatalf("cloud config diego: %v %v", cfgs, err)
+		t.Fatalf("cloud config %s: %v %v", cellsConfigName, cfgs, err)
 	}
 	if n := strings.Count(cfgs[0].Content, oldIP); n > 1 {
 		t.Errorf("old IP %s appears %d times in the cloud config:\n%s", oldIP, n, cfgs[0].Content)
 	}
-	if !strings.Contains(cfgs[0].Content, "# Diego cells' network (owned by the Diego team)") || !strings.Contains(cfgs[0].Content, "# cells only") {
+	if !strings.Contains(cfgs[0].Content, "# Diego cells' network (owned by the Diego team; keep comments)") || !strings.Contains(cfgs[0].Content, "# cells only") {
 		t.Errorf("the operator's comments were lost:\n%s", cfgs[0].Content)
 	}
 	newVMs := 0
@@ -306,8 +251,8 @@ func TestSequestrationEndToEnd(t *testing.T) {
 	}
 	l.checkInvariants(tgt.ID)
 	l.checkResurrection(tgt.ID, false)
-	cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
-	if err != nil || !strings.Contains(cfg.Content, "reserved: [10.0.16.1 - 10.0.16.9, "+tgt.IPs["cells"]+"]") {
+	cfg, err := l.conn.Director.LatestConfig("cloud", cellsConfigName)
+	if err != nil || !strings.Contains(cfg.Content, "reserved: [127.0.24.1 - 127.0.24.9, "+tgt.IPs["cells"]+"]") {
 		t.Fatalf("cloud config after: %v\n%s", err, cfg.Content)
 	}
 	if strings.Count(cfg.Content, "\n") != strings.Count(cellsCloudConfig, "\n") {
@@ -333,7 +278,7 @@ func TestSequestrationEndToEnd(t *testing.T) {
 			t.Fatalf("old VM %s still exists after release", tgt.VMCID)
 		}
 	}
-	cfg, _ = l.conn.Director.LatestConfig("cloud", "diego")
+	cfg, _ = l.conn.Director.LatestConfig("cloud", cellsConfigName)
 	if cfg.Content != cellsCloudConfig {
 		t.Fatalf("cloud config after release differs from the operator's:\n%s", cfg.Content)
 	}
@@ -400,7 +345,7 @@ instance_groups:
   stemcell: default
   networks:
   - name: cells
-    static_ips: [10.0.16.200, 10.0.16.201]
+    static_ips: [127.0.24.200, 127.0.24.201]
   jobs:
   - name: rep
     release: diego
@@ -438,7 +383,7 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 			},
 			want: func(l *lab) string {
 				in, _ := l.sim.Instance("static", "diego-cell", "0")
-				return "10.0.16.200 of diego-cell/" + in.ID + " is a static IP in the manifest: IP is a static IP of its subnet"
+				return "127.0.24.200 of diego-cell/" + in.ID + " is a static IP in the manifest: IP is a static IP of its subnet"
 			},
 		},
 		{
@@ -554,12 +499,12 @@ func TestPreflightRefusesUnsafeRequestsAndChangesNothing(t *testing.T) {
 		{
 			name: "the last instance of its group",
 			setup: func(l *lab) (string, string, agentapi.Keep) {
-				api, _ := l.sim.Instance("cf", "api", "0")
-				return "cf", "api/" + api.ID, keepSuspects()
+				router, _ := l.sim.Instance("cf", "router", "0")
+				return "cf", "router/" + router.ID, keepSuspects()
 			},
 			want: func(l *lab) string {
-				api, _ := l.sim.Instance("cf", "api", "0")
-				return "api/" + api.ID + " is the last running instance of instance group api"
+				router, _ := l.sim.Instance("cf", "router", "0")
+				return "router/" + router.ID + " is the last running instance of instance group router"
 			},
 		},
 		{
@@ -674,14 +619,14 @@ func TestListReportsDriftAndReleaseRefusesUnfinishedRecords(t *testing.T) {
 	l.rerunCompletes(tgt.ID)
 
 	// An operator re-uploads the cloud config from git, without our entry.
-	if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+	if _, err := l.sim.SetCloudConfig(cellsConfigName, cellsCloudConfig); err != nil {
 		t.Fatal(err)
 	}
 	list, err = adm.List(context.Background(), "cf")
 	if err != nil || len(list) != 1 || list[0].Reserved == nil || *list[0].Reserved {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
-	want := "old IP " + tgt.IPs["cells"] + ` is no longer reserved in cloud config "diego": the director may give it to another VM while the old VM lives; add the entry back (to the operator's copy too)`
+	want := "old IP " + tgt.IPs["cells"] + ` is no longer reserved in cloud config "cells": the director may give it to another VM while the old VM lives; add the entry back (to the operator's copy too)`
 	if len(list[0].Drift) != 1 || list[0].Drift[0] != want {
 		t.Fatalf("drift %q; want %q...", list[0].Drift, want)
 	}
@@ -735,7 +680,7 @@ func TestASequesteredVMsDroppedReservationStopsTheNextSequestration(t *testing.T
 				t.Fatalf("first sequestration: %v (%+v)", err, rep)
 			}
 			drop := func() {
-				if _, err := l.sim.SetCloudConfig("diego", cellsCloudConfig); err != nil {
+				if _, err := l.sim.SetCloudConfig(cellsConfigName, cellsCloudConfig); err != nil {
 					t.Error(err)
 				}
 			}
@@ -756,7 +701,7 @@ func TestASequesteredVMsDroppedReservationStopsTheNextSequestration(t *testing.T
 			}
 			l.sim.ResetStats()
 			_, err := l.flow("diego-cell/"+second.ID, keepSuspects()).Run(withDeadline(t))
-			want := "cloud config \"diego\" no longer reserves " + first.IPs["cells"] + " of the sequestered VM of cf:diego-cell/" + first.ID
+			want := "cloud config \"cells\" no longer reserves " + first.IPs["cells"] + " of the sequestered VM of cf:diego-cell/" + first.ID
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("err = %v\nwant ...%s...", err, want)
 			}
@@ -814,7 +759,7 @@ func (p *pinningDeployment) Update(manifest []byte, opts boshdir.UpdateOpts) err
 func TestTheRedeployIsPinnedToTheConfigsItsDiffChecked(t *testing.T) {
 	l := newLab(t, 30*time.Millisecond)
 	tgt := l.target()
-	changed := strings.Replace(defaultCloudConfig, "- name: default\ncompilation:", "- name: default\n  cloud_properties: {instance_type: m5.xlarge}\ncompilation:", 1)
+	changed := strings.Replace(defaultCloudConfig, "  cloud_properties: {cpu: 2}\n", "  cloud_properties: {cpu: 2, instance_type: m5.xlarge}\n", 1)
 	if changed == defaultCloudConfig {
 		t.Fatal("the test's cloud config edit matched nothing")
 	}

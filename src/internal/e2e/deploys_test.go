@@ -95,11 +95,19 @@ func (p *pipeline) deploy() error {
 	p.generation++
 	gen := p.generation
 	p.mu.Unlock()
-	manifest := strings.Replace(cfManifest, "  - name: rep\n    release: diego\n",
-		fmt.Sprintf("  - name: rep\n    release: diego\n    properties: {generation: %d}\n", gen), 1)
 	dep, err := p.l.conn.Director.FindDeployment("cf")
 	if err != nil {
 		return err
+	}
+	// The pipeline's change: the deployed manifest with a new property.
+	current, err := dep.Manifest()
+	if err != nil {
+		return err
+	}
+	manifest := strings.Replace(current, "  - name: rep\n    release: diego\n",
+		fmt.Sprintf("  - name: rep\n    release: diego\n    properties: {generation: %d}\n", gen), 1)
+	if manifest == current {
+		return fmt.Errorf("the deployed manifest has no rep job to change:\n%s", current)
 	}
 	return dep.Update([]byte(manifest), boshdir.UpdateOpts{})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
@@ -99,7 +100,7 @@ func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
 			t.Errorf("the old VM %s still exists after release", vm.CID)
 		}
 	}
-	if cfg, err := l.conn.Director.LatestConfig("cloud", "default"); err != nil || cfg.Content != cloudConfig {
+	if cfg, err := l.conn.Director.LatestConfig("cloud", scenario.CellsCloudConfigName); err != nil || cfg.Content != scenario.CellsCloudConfig {
 		t.Errorf("cloud config after release is not the operator's (%v):\n%s", err, cfg.Content)
 	}
 }
@@ -146,11 +147,9 @@ func (l *lab) checkCompleted(rep *director.Report) {
 	}
 	// The replacement booted only after the old rep was dead (else it
 	// could not take the cell id's presence).
-	l.mu.Lock()
-	repl, aliveThen := append(l.replacements[:0:0], l.replacements...), append([]bool(nil), l.repAliveThen...)
-	l.mu.Unlock()
-	if len(repl) != 1 || aliveThen[0] {
-		t.Errorf("replacement VMs %+v (old rep alive then: %v); want one, after the rep died", repl, aliveThen)
+	repl := l.w.Replacements()
+	if len(repl) != 1 || repl[0].OldRepAlive {
+		t.Errorf("replacement VMs %+v; want one, after the rep died", repl)
 	}
 
 	// The director: a new VM on a new IP, the old IP reserved.
@@ -161,10 +160,10 @@ func (l *lab) checkCompleted(rep *director.Report) {
 	if after.VMCID == "" || after.VMCID == l.target.VMCID || after.IPs["cells"] == l.oldIP || !after.AgentResponsive {
 		t.Errorf("instance after: vm %s ip %s responsive %v; was vm %s ip %s", after.VMCID, after.IPs["cells"], after.AgentResponsive, l.target.VMCID, l.oldIP)
 	}
-	if len(repl) == 1 && (repl[0].CID != after.VMCID || repl[0].IPs[0] != after.IPs["cells"]) {
+	if len(repl) == 1 && (repl[0].VM.CID != after.VMCID || repl[0].VM.IPs[0] != after.IPs["cells"]) {
 		t.Errorf("the instance's VM %s at %s is not the replacement %+v", after.VMCID, after.IPs["cells"], repl[0])
 	}
-	cfg, err := l.conn.Director.LatestConfig("cloud", "default")
+	cfg, err := l.conn.Director.LatestConfig("cloud", scenario.CellsCloudConfigName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +271,7 @@ func asString(v any) string { s, _ := v.(string); return s }
 func (l *lab) checkInvariants() {
 	t := l.t
 	t.Helper()
-	cfg, err := l.conn.Director.LatestConfig("cloud", "default")
+	cfg, err := l.conn.Director.LatestConfig("cloud", scenario.CellsCloudConfigName)
 	if err != nil {
 		t.Fatal(err)
 	}

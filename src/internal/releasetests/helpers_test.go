@@ -1,12 +1,14 @@
 package releasetests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/boshcli"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/jobrender"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 func repoRoot(t *testing.T) string {
@@ -24,10 +26,7 @@ func boshCLI(t *testing.T) string { return boshcli.Binary(t) }
 func requireCommand(t *testing.T, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: scripts/test installs it", name)
-		}
-		t.Skipf("%s is missing: scripts/test installs it", name)
+		realpart.Require(t, name, fmt.Errorf("missing: scripts/test installs it"))
 	}
 }
 

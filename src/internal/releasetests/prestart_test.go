@@ -1,6 +1,7 @@
 package releasetests
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 // The pre-start creates a real account on this machine, as it does on a
 // cell; the test removes it again.
 func TestPreStartConvergesTheInvestigatorAccount(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("pre-start creates accounts: needs root")
+		realpart.Require(t, "pre-start creates accounts", errors.New("needs root"))
 	}
 	for _, c := range []string{"useradd", "usermod", "gpasswd", "groupadd"} {
 		requireCommand(t, c)

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
@@ -211,7 +212,7 @@ func (unfreezable) Freeze(context.Context, string) error { return errors.New("un
 // container running unwatched, and posting the operation again would only
 // fail the same way.
 func TestAFreezeThatFailsLeavesTheKeptContainerIsolatedAndTheStepDone(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-keep"})
 	if err != nil {
 		t.Fatal(err)

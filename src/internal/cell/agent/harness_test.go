@@ -25,6 +25,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig/cellrigtest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
@@ -89,12 +90,12 @@ func newCellWith(t *testing.T, v monitd.Version, tweaks ...func(*cellrig.Options
 	for _, tw := range tweaks {
 		tw(&opts)
 	}
-	r := cellrig.Start(t, lager.NewLogger("test"), opts)
+	r := cellrigtest.Start(t, lager.NewLogger("test"), opts)
 	c := &cell{
 		t: t, dir: r.Dir, rig: r,
 		garden: r.Garden, monit: r.Monit, monitc: r.MonitClient, runit: r.Runit, bbs: r.BBS, router: r.Router,
 		repPid: r.RepPid, emitterPid: r.EmitterPid,
-		cfg: r.AgentConfig, passwd: r.Passwd, group: r.Group, agentCA: r.AgentCA, clientTLS: r.ClientTLS,
+		cfg: r.AgentConfig, passwd: r.Passwd, group: r.Group, agentCA: &agentapitest.CA{CA: r.AgentCA}, clientTLS: r.ClientTLS,
 	}
 	c.bbs.SetCell(&models.CellPresence{CellId: cellID, RepAddress: "http://127.0.0.1:1800"})
 	c.bbs.SetCell(&models.CellPresence{CellId: "cell-2", RepAddress: "http://127.0.0.2:1800"})

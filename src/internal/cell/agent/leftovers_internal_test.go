@@ -12,13 +12,14 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // A container pruned through runc is gone, with leftovers garden must
 // free; it is not a prune failure, which means a container that may still
 // take work.
 func TestAContainerPrunedWithLeftoversIsPrunedNotAFailure(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.CreateN(2, gardenrunc.Spec{AppGUID: "app"})
 	if err != nil {
 		t.Fatal(err)

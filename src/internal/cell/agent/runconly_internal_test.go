@@ -12,6 +12,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // With garden.socket empty on purpose runc is the backend by design: the
@@ -19,7 +20,7 @@ import (
 // logged at Info once, not on every request. A garden that stops
 // answering still warns, and the fallback is logged when it happens.
 func TestTheBackendChoiceIsLoggedOnceAndRuncByDesignIsNoWarning(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	if _, err := f.Create(gardenrunc.Spec{AppGUID: "app"}); err != nil {
 		t.Fatal(err)
 	}

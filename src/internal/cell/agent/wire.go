@@ -61,8 +61,9 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		return w, err
 	}
 	w.Scanner = dstate.New(logger, dstate.Config{
-		CgroupRoot:   cfg.Runc.CgroupRoot,
-		SuspectAfter: time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
+		CgroupRoot:    cfg.Runc.CgroupRoot,
+		SuspectAfter:  time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
+		FrozenByAgent: frozenByAgent(j, cfg.Isolation.Freeze),
 	})
 	w.PollInterval = time.Duration(cfg.DState.PollIntervalSeconds) * time.Second
 	var bbsClient bbs.Client
@@ -135,6 +136,28 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	w.Monit = mc
 	w.Deps.Preflight = preflight(logger, mc, cfg, w.Deps.BoshAgent.(stopper.BoshAgent), backend)
 	return w, nil
+}
+
+// frozenByAgent tells the D-state scanner which frozen containers the
+// agent froze itself: only the ones its operation keeps, from its isolate
+// step on, when the request or the config asked for a freeze. It reads the
+// journal, so it holds across a restart of the agent.
+func frozenByAgent(j *journal.Journal, freezeByDefault bool) func(handle string) bool {
+	return func(handle string) bool {
+		st, ok := j.Current()
+		if !ok || !(st.Request.Freeze || freezeByDefault) {
+			return false
+		}
+		if s := st.Step(agentapi.StepIsolateKept); s == nil || s.State == agentapi.StepPending {
+			return false
+		}
+		for _, k := range st.Keep {
+			if k.Handle == handle {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // backendSelector prefers garden and falls back to runc when garden does

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 func byHandle(cs []agentapi.Container) map[string]agentapi.Container {
@@ -34,7 +35,7 @@ func backends(t *testing.T, f *gardenrunc.Fixture) (*containers.Garden, *contain
 }
 
 func TestBackendsListTheSameContainersWithTheirApps(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 1, Ports: []int{8080, 2222}, IP: "10.255.0.2"},
 		gardenrunc.Spec{},
@@ -78,7 +79,7 @@ func TestBackendsListTheSameContainersWithTheirApps(t *testing.T) {
 }
 
 func TestGardenDestroyRemovesTheContainerAndIsSafeToRepeat(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.CreateN(2, gardenrunc.Spec{AppGUID: "app"})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func TestGardenDestroyRemovesTheContainerAndIsSafeToRepeat(t *testing.T) {
 }
 
 func TestRuncDestroyCleansDepotAndCgroupsAndNamesLeftovers(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app"})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +148,7 @@ func TestRuncDestroyCleansDepotAndCgroupsAndNamesLeftovers(t *testing.T) {
 }
 
 func TestFreezeMakesTheContainerPausedAndFrozen(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestFreezeMakesTheContainerPausedAndFrozen(t *testing.T) {
 }
 
 func TestSelectPrefersGardenAndFallsBackToRuncWhenWedged(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	if _, err := f.Create(gardenrunc.Spec{}); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestSelectPrefersGardenAndFallsBackToRuncWhenWedged(t *testing.T) {
 }
 
 func TestGardenListGivesUpOnAWedgedGardenWhenTheContextEnds(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{Wedged: true})
+	f := gardenrunctest.Start(t, gardenrunc.Options{Wedged: true})
 	g, _ := backends(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

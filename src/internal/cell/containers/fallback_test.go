@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/hangs"
 )
 
@@ -72,7 +73,7 @@ func TestGardenWithRuncFallbackTakesRuncWhenGardenHangs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := gardenrunc.Start(t, gardenrunc.Options{})
+			f := gardenrunctest.Start(t, gardenrunc.Options{})
 			hs, err := f.Create(gardenrunc.Spec{AppGUID: "sick"}, gardenrunc.Spec{AppGUID: "healthy"})
 			if err != nil {
 				t.Fatal(err)
@@ -132,7 +133,7 @@ func TestGardenWithRuncFallbackTakesRuncWhenGardenHangs(t *testing.T) {
 // Garden wedges after the backend was chosen: the listing a prune needs
 // comes from runc once garden's deadline passes.
 func TestGardenWithRuncFallbackListsThroughRuncWhenGardenWedges(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +175,7 @@ func TestGardenWithRuncFallbackListsThroughRuncWhenGardenWedges(t *testing.T) {
 func TestBoundedRuncFreezesThroughTheCgroupWhenRuncDoesNot(t *testing.T) {
 	for _, mode := range []string{hangs.RuncHang, hangs.RuncFail} {
 		t.Run("runc "+mode+"s", func(t *testing.T) {
-			f := gardenrunc.Start(t, gardenrunc.Options{})
+			f := gardenrunctest.Start(t, gardenrunc.Options{})
 			hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"})
 			if err != nil {
 				t.Fatal(err)

@@ -3,6 +3,7 @@ package containers_test
 import (
 	"context"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 	"testing"
 )
 
@@ -10,7 +11,7 @@ import (
 // dash; without "--" before it, runc reads such a handle as a flag and the
 // container can never be destroyed.
 func TestRuncReachesAContainerWhoseHandleLooksLikeAFlag(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	for _, handle := range []string{"-f", "--force-" + gardenrunc.NewGUID()[:8], "-h"} {
 		t.Run(handle, func(t *testing.T) {
 			if _, err := f.Create(gardenrunc.Spec{Handle: handle, AppGUID: "app"}); err != nil {
@@ -46,7 +47,7 @@ func TestRuncReachesAContainerWhoseHandleLooksLikeAFlag(t *testing.T) {
 }
 
 func TestGardenDestroysAContainerWhoseHandleLooksLikeAFlag(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	handle := "-" + gardenrunc.NewGUID()
 	if _, err := f.Create(gardenrunc.Spec{Handle: handle}); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // A process whose environ read blocks (as one stuck in D state with its
@@ -19,7 +20,7 @@ import (
 // read is abandoned at its deadline and the container is listed without
 // what its environment would have told.
 func TestListingIsNotStalledByAProcessWhoseEnvironReadBlocks(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-stuck"})
 	if err != nil {
 		t.Fatal(err)

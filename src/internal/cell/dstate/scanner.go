@@ -37,6 +37,10 @@ type Config struct {
 	SuspectAfter time.Duration
 	// Now is the clock (tests pass their own).
 	Now func() time.Time
+	// FrozenByAgent tells whether the agent froze the container with this
+	// handle itself; only such a container's D processes are excused while
+	// its freezer reads FROZEN. Nil: the agent froze nothing.
+	FrozenByAgent func(handle string) bool
 	// Threads also looks at every thread of a multi-threaded process, at
 	// the cost of reading each thread's stat: a JVM stuck on a hung mount
 	// often shows its main thread in S and a worker in D. A thread in D
@@ -69,7 +73,8 @@ type Report struct {
 	D []agentapi.DProcess `json:"d"`
 	// Suspects are containers with a process in D past the threshold.
 	Suspects []string `json:"suspects,omitempty"`
-	// Frozen are containers whose D processes a frozen cgroup explains.
+	// Frozen are containers the agent froze, whose D processes the frozen
+	// cgroup explains.
 	Frozen []string `json:"frozen,omitempty"`
 	// Took is how long the poll took, for the status and the bench.
 	Took time.Duration `json:"took"`
@@ -153,7 +158,7 @@ func (s *Scanner) Poll() (Report, error) {
 		if !known {
 			prev = seen{since: now, handle: s.handleOf(st.dir)}
 		}
-		if prev.handle != "" && !frozenChecked[prev.handle] {
+		if prev.handle != "" && !frozenChecked[prev.handle] && s.cfg.FrozenByAgent != nil && s.cfg.FrozenByAgent(prev.handle) {
 			frozenChecked[prev.handle] = true
 			f, err := containers.Frozen(s.cfg.ProcRoot, s.cfg.CgroupRoot, st.process)
 			if err != nil {
@@ -410,7 +415,8 @@ func (s *Scanner) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Annotate copies the last report onto an inventory: each container's D
-// processes, whether it is a suspect, and whether it is frozen.
+// processes, whether it is a suspect, and whether the agent froze it (a
+// container frozen by someone else is not "frozen by us").
 func (r Report) Annotate(cs []agentapi.Container) {
 	suspect := map[string]bool{}
 	for _, h := range r.Suspects {
@@ -429,9 +435,7 @@ func (r Report) Annotate(cs []agentapi.Container) {
 			}
 		}
 		c.Suspect = suspect[c.Handle]
-		if frozen[c.Handle] {
-			c.FrozenByUs = true
-		}
+		c.FrozenByUs = frozen[c.Handle]
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // fakeProc is a /proc and /sys/fs/cgroup in a temp dir.
@@ -110,14 +111,21 @@ func TestScannerTracksHowLongAProcessStaysInD(t *testing.T) {
 			},
 		},
 		{
-			name: "a frozen container is never a suspect however long it is frozen",
+			name: "a container the agent froze is never a suspect however long it is frozen",
 			steps: []step{
 				{setup: func(f *fakeProc) { f.process(100, "java", 'D', 5, "app-1"); f.freezer("app-1", "FROZEN") }, dPids: []int{100}},
 				{advance: 300 * time.Second, dPids: []int{100}, seconds: 0},
 			},
 		},
 		{
-			name: "a thawed container counts from the thaw",
+			name: "a container frozen by someone else is a suspect like any stuck one",
+			steps: []step{
+				{setup: func(f *fakeProc) { f.process(100, "java", 'D', 5, "app-2"); f.freezer("app-2", "FROZEN") }, dPids: []int{100}},
+				{advance: 130 * time.Second, suspects: []string{"app-2"}, dPids: []int{100}, seconds: 130},
+			},
+		},
+		{
+			name: "a container the agent froze counts from the thaw",
 			steps: []step{
 				{setup: func(f *fakeProc) { f.process(100, "java", 'D', 5, "app-1"); f.freezer("app-1", "FROZEN") }, dPids: []int{100}},
 				{advance: 300 * time.Second, setup: func(f *fakeProc) { f.freezer("app-1", "THAWED") }, dPids: []int{100}, seconds: 0},
@@ -144,7 +152,8 @@ func TestScannerTracksHowLongAProcessStaysInD(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFakeProc(t)
 			clk := &clock{now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
-			s := dstate.New(logger(), dstate.Config{ProcRoot: f.proc, CgroupRoot: f.cgroup, SuspectAfter: 120 * time.Second, Now: clk.Now})
+			s := dstate.New(logger(), dstate.Config{ProcRoot: f.proc, CgroupRoot: f.cgroup, SuspectAfter: 120 * time.Second, Now: clk.Now,
+				FrozenByAgent: func(h string) bool { return h == "app-1" }})
 			for i, st := range c.steps {
 				clk.advance(st.advance)
 				if st.setup != nil {
@@ -190,12 +199,12 @@ func TestAnnotateMarksSuspectAndFrozenContainers(t *testing.T) {
 
 // A container paused with runc shows its processes in D: the cgroup v1
 // freezer parks them in an uninterruptible sleep (linux: kernel/freezer.c,
-// __refrigerator).
-// The scanner must see them and still not accuse the container; the same
-// processes judged against a freezer that reads THAWED must be accused, so
-// the first half cannot pass by seeing nothing.
-func TestRuncPausedContainerShowsDButIsNotASuspect(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+// __refrigerator). The scanner must see them and not accuse the container
+// when the agent froze it; the same processes judged against a freezer
+// that reads THAWED, or by a scanner whose agent froze nothing, must be
+// accused, so the first half cannot pass by seeing nothing.
+func TestRuncPausedContainerShowsDAndIsASuspectUnlessTheAgentFrozeIt(t *testing.T) {
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app"}, gardenrunc.Spec{AppGUID: "other"})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +216,8 @@ func TestRuncPausedContainerShowsDButIsNotASuspect(t *testing.T) {
 	pid := f.Pid(paused)
 
 	clk := &clock{now: time.Now()}
-	s := dstate.New(logger(), dstate.Config{SuspectAfter: time.Minute, Now: clk.Now})
+	ours := func(h string) bool { return h == paused }
+	s := dstate.New(logger(), dstate.Config{SuspectAfter: time.Minute, Now: clk.Now, FrozenByAgent: ours})
 	poll(t, s)
 	clk.advance(2 * time.Minute)
 	r := poll(t, s)
@@ -238,13 +248,23 @@ func TestRuncPausedContainerShowsDButIsNotASuspect(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "freezer.state"), []byte("THAWED\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s2 := dstate.New(logger(), dstate.Config{CgroupRoot: thawed, SuspectAfter: time.Minute, Now: clk.Now})
+	s2 := dstate.New(logger(), dstate.Config{CgroupRoot: thawed, SuspectAfter: time.Minute, Now: clk.Now, FrozenByAgent: ours})
 	defer s2.Close()
 	poll(t, s2)
 	clk.advance(2 * time.Minute)
 	r = poll(t, s2)
 	if !contains(r.Suspects, paused) || contains(r.Suspects, hs[1]) {
 		t.Fatalf("with the freezer reading THAWED suspects = %v, want %s and not %s", r.Suspects, paused, hs[1])
+	}
+	// Frozen by someone else (an operator's runc pause): a suspect, with
+	// the process and since when.
+	s3 := dstate.New(logger(), dstate.Config{SuspectAfter: time.Minute, Now: clk.Now})
+	defer s3.Close()
+	poll(t, s3)
+	clk.advance(2 * time.Minute)
+	r = poll(t, s3)
+	if !contains(r.Suspects, paused) || contains(r.Frozen, paused) || contains(r.Suspects, hs[1]) {
+		t.Fatalf("frozen by someone else: suspects = %v, frozen = %v; want %s a suspect", r.Suspects, r.Frozen, paused)
 	}
 
 	// Once the container is gone its processes leave the report, though

@@ -19,6 +19,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 func readBundle(t *testing.T, path string) map[string][]byte {
@@ -56,7 +57,7 @@ func frozenProcess(t *testing.T) int {
 	t.Helper()
 	root := "/sys/fs/cgroup/freezer"
 	if _, err := os.Stat(filepath.Join(root, "cgroup.procs")); err != nil {
-		t.Skip("no cgroup v1 freezer here")
+		realpart.Require(t, "a frozen process", errors.New("no cgroup v1 freezer here"))
 	}
 	cg := filepath.Join(root, fmt.Sprintf("evidence-test-%d", os.Getpid()))
 	if err := os.Mkdir(cg, 0o755); err != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/realpart"
 )
 
 // testNet is a network namespace joined to the host by a veth pair. The
@@ -42,7 +44,7 @@ func run(t *testing.T, args ...string) {
 func newTestNet(t *testing.T) *testNet {
 	for _, bin := range []string{"ip", "iptables", "nsenter"} {
 		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("isolation test needs %s", bin)
+			realpart.Require(t, "isolation test", fmt.Errorf("needs %s", bin))
 		}
 	}
 	b := make([]byte, 3)
@@ -122,7 +124,7 @@ func listContainer(t *testing.T, b containers.Backend, handle string) agentapi.C
 }
 
 func TestIsolatedContainerRefusesEveryoneButInvestigators(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	n := newTestNet(t)
 	hs, err := f.Create(gardenrunc.Spec{
 		AppGUID: "app", Ports: []int{8080}, NetNS: n.path, IP: n.target,
@@ -186,7 +188,7 @@ func TestIsolatedContainerRefusesEveryoneButInvestigators(t *testing.T) {
 }
 
 func TestIsolationBlocksEgressAndFreezesWhenAsked(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	n := newTestNet(t)
 	hs, err := f.Create(gardenrunc.Spec{NetNS: n.path})
 	if err != nil {

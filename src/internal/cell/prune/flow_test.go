@@ -14,12 +14,13 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // The container half of a sequestration as the agent runs it: inventory,
 // keep, isolate and freeze the kept, prune the rest.
 func TestKeptAppSurvivesIsolatedAndFrozenWhileTheRestIsPruned(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	_, err := f.Create(
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 0, Ports: []int{8080}},
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Index: 1, Ports: []int{8080}},
@@ -43,7 +44,9 @@ func TestKeptAppSurvivesIsolatedAndFrozenWhileTheRestIsPruned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scanner := dstate.New(logger, dstate.Config{})
+	// The agent froze what it keeps (isolation below), and says so.
+	frozeKept := map[string]bool{}
+	scanner := dstate.New(logger, dstate.Config{FrozenByAgent: func(h string) bool { return frozeKept[h] }})
 	defer scanner.Close()
 	report, err := scanner.Poll()
 	if err != nil {
@@ -64,6 +67,7 @@ func TestKeptAppSurvivesIsolatedAndFrozenWhileTheRestIsPruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range sel.Keep {
+		frozeKept[c.Handle] = true
 		if _, err := iso.Isolate(ctx, c); err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 // killOnly is garden whose destroy only kills the container's processes
@@ -37,7 +38,7 @@ func (k killOnly) Destroy(_ context.Context, h string) ([]string, error) {
 // record, its network and its image, and a restarted garden or rep may
 // bring it back. It is a failure, not a pruned container.
 func TestAContainerStillListedAsStoppedIsNotPruned(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.CreateN(2, gardenrunc.Spec{AppGUID: "app"})
 	if err != nil {
 		t.Fatal(err)

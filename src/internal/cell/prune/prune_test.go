@@ -15,10 +15,11 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 func TestPruneDestroysAllButTheKeptOnRealContainers(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.CreateN(8, gardenrunc.Spec{AppGUID: "app"})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestPruneDestroysAllButTheKeptOnRealContainers(t *testing.T) {
 }
 
 func TestPruneReportsAKeptContainerThatDidNotSurvive(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.CreateN(2, gardenrunc.Spec{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@
 // file.
 //
 // The core takes a directory and a logger so that it can run outside a
-// test; Start (start.go) is the testing.TB wrapper.
+// test; cellrigtest.Start is the testing.TB wrapper.
 package cellrig
 
 import (
@@ -40,12 +40,12 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/certs"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bbsdouble"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/bpmjobs"
@@ -89,7 +89,80 @@ type Options struct {
 	// or .cache), else Debian's monit from PATH; Rig.Monit.Version says
 	// which ran.
 	MonitBinary string
+	// NATSURL, when set, is where the route-emitter stand-in also
+	// publishes router.register for the cell's containers (garden's
+	// containers with their IP and network.ports), every EmitInterval.
+	NATSURL string
+	// EmitInterval is the route-emitter stand-in's interval (default 50ms).
+	EmitInterval time.Duration
+	// Shared, when set, are parts several cells share: one BBS and one
+	// agent CA for the whole platform, as in a real deployment. Without
+	// it the rig makes its own.
+	Shared *Shared
+	// AgentPort is the agent's port (default: a free one on ListenIP).
+	AgentPort int
+	// GardenDir holds garden's socket, depot and runc root (default: a
+	// new temporary directory); Close removes it.
+	GardenDir string
 }
+
+// Shared are the platform-wide parts of a lab with several cells.
+type Shared struct {
+	BBS       *bbsdouble.Double
+	BBSCAFile string
+	BBSClient certs.Pair
+	// AgentCA signs every agent's server certificate and the errand's
+	// client certificate ClientTLS is built from.
+	AgentCA     *certs.CA
+	AgentCAFile string
+	ClientCert  certs.Pair
+	ClientTLS   *tls.Config
+}
+
+// NewShared makes a BBS double behind mTLS and an agent CA with the
+// errand's client certificate, under dir (which must exist).
+func NewShared(dir string) (_ *Shared, err error) {
+	s := &Shared{}
+	bbsCA, bbsCAFile, err := certs.NewCA(dir, "bbs-ca")
+	if err != nil {
+		return nil, err
+	}
+	s.BBSCAFile = bbsCAFile
+	bbsServer, err := bbsCA.Issue(dir, "bbs.service.cf.internal")
+	if err != nil {
+		return nil, err
+	}
+	if s.BBSClient, err = bbsCA.Issue(dir, "bbs-client"); err != nil {
+		return nil, err
+	}
+	bbsCert, err := bbsServer.TLSCertificate()
+	if err != nil {
+		return nil, err
+	}
+	s.AgentCA, s.AgentCAFile, err = certs.NewCA(dir, "agent-ca")
+	if err != nil {
+		return nil, err
+	}
+	s.ClientCert, err = s.AgentCA.Issue(dir, "sequester-errand")
+	if err != nil {
+		return nil, err
+	}
+	s.ClientTLS, err = agentapi.ClientTLSConfig(s.AgentCAFile, s.ClientCert.CertFile, s.ClientCert.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	s.BBS, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
+		Certificates: []tls.Certificate{bbsCert},
+		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the BBS double.
+func (s *Shared) Close() { s.BBS.Close() }
 
 // Rig is a running cell. Its fields are for the harness to inspect and
 // steer the parts; Close tears everything down.
@@ -106,7 +179,7 @@ type Rig struct {
 	Router    *Router
 	BBS       *bbsdouble.Double
 	BBSCAFile string
-	BBSClient agentapitest.Pair
+	BBSClient certs.Pair
 
 	RepPid, RepStarts, RepLog, EmitterPid, Heartbeats string
 	// Applies is where the BOSH-agent stand-in notes each apply it acted
@@ -118,7 +191,7 @@ type Rig struct {
 	Passwd, Group string
 	SSHPort       int
 
-	AgentCA     *agentapitest.CA
+	AgentCA     *certs.CA
 	AgentCAFile string
 	// ClientTLS is what the errand dials the agent with.
 	ClientTLS *tls.Config
@@ -161,6 +234,9 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 	if opts.BoshAgentInterval == 0 {
 		opts.BoshAgentInterval = 50 * time.Millisecond
 	}
+	if opts.EmitInterval == 0 {
+		opts.EmitInterval = 50 * time.Millisecond
+	}
 	command := standins.Command
 	if opts.Detached {
 		command = standins.DetachedCommand
@@ -185,7 +261,12 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		return p, os.MkdirAll(p, 0o700)
 	}
 
-	r.Garden, err = gardenrunc.New("", gardenrunc.Options{})
+	if opts.GardenDir != "" {
+		if err := os.MkdirAll(opts.GardenDir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	r.Garden, err = gardenrunc.New(opts.GardenDir, gardenrunc.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("start garden: %w", err)
 	}
@@ -195,6 +276,11 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		}
 		return nil
 	})
+	if opts.NATSURL != "" {
+		if err := os.WriteFile(filepath.Join(dir, "nats.url"), []byte(opts.NATSURL), 0o600); err != nil {
+			return nil, err
+		}
+	}
 	r.Router = newRouter()
 	r.closers = append(r.closers, quiet(r.Router.srv.Close))
 
@@ -203,7 +289,7 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		return nil, err
 	}
 	repArgv := command("rep", "--garden-socket", r.Garden.Socket(), "--starts-file", r.RepStarts)
-	emitterArgv := command("route-emitter", "--router-url", r.Router.URL(), "--cell-id", r.CellID, "--interval", "50ms")
+	emitterArgv := command("route-emitter", emitterArgs(r, opts)...)
 	emitterLog := filepath.Join(dir, "route_emitter.log")
 	repStart := monitd.Background(repArgv, r.RepPid, r.RepLog)
 	emitterStart := monitd.Background(emitterArgv, r.EmitterPid, emitterLog)
@@ -268,58 +354,35 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 	}
 	r.closers = append(r.closers, quiet(r.Runit.Close))
 
-	certs, err := sub("certs")
+	certDir, err := sub("certs")
 	if err != nil {
 		return nil, err
 	}
-	bbsCA, bbsCAFile, err := agentapitest.NewCAIn(certs, "bbs-ca")
-	if err != nil {
-		return nil, err
+	shared := opts.Shared
+	if shared == nil {
+		if shared, err = NewShared(certDir); err != nil {
+			return nil, err
+		}
+		r.closers = append(r.closers, quiet(shared.Close))
 	}
-	r.BBSCAFile = bbsCAFile
-	bbsServer, err := bbsCA.IssueIn(certs, "bbs.service.cf.internal")
-	if err != nil {
-		return nil, err
-	}
-	if r.BBSClient, err = bbsCA.IssueIn(certs, "bbs-client"); err != nil {
-		return nil, err
-	}
-	bbsCert, err := tls.X509KeyPair(bbsServer.CertPEM, bbsServer.KeyPEM)
-	if err != nil {
-		return nil, err
-	}
-	r.BBS, err = bbsdouble.Start(bbsdouble.Options{TLS: &tls.Config{
-		Certificates: []tls.Certificate{bbsCert},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: bbsCA.Pool(), MinVersion: tls.VersionTLS12,
-	}})
-	if err != nil {
-		return nil, err
-	}
-	r.closers = append(r.closers, quiet(r.BBS.Close))
+	r.BBS, r.BBSCAFile, r.BBSClient = shared.BBS, shared.BBSCAFile, shared.BBSClient
+	r.AgentCA, r.AgentCAFile = shared.AgentCA, shared.AgentCAFile
+	r.ClientTLS = shared.ClientTLS.Clone()
 
 	if err := r.investigator(); err != nil {
 		return nil, err
 	}
 
-	r.AgentCA, r.AgentCAFile, err = agentapitest.NewCAIn(certs, "agent-ca")
+	// The server certificate names the cell's IP, as the errand dials it.
+	server, err := r.AgentCA.Issue(certDir, "sequester-agent", opts.ListenIP)
 	if err != nil {
 		return nil, err
 	}
-	server, err := r.AgentCA.IssueIn(certs, "sequester-agent")
-	if err != nil {
-		return nil, err
-	}
-	client, err := r.AgentCA.IssueIn(certs, "sequester-errand")
-	if err != nil {
-		return nil, err
-	}
-	r.ClientTLS, err = agentapi.ClientTLSConfig(r.AgentCAFile, client.CertFile, client.KeyFile)
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort(opts.ListenIP)
-	if err != nil {
-		return nil, err
+	port := opts.AgentPort
+	if port == 0 {
+		if port, err = freePort(opts.ListenIP); err != nil {
+			return nil, err
+		}
 	}
 	r.AgentConfig = config.Agent{
 		ListenAddress: net.JoinHostPort(opts.ListenIP, strconv.Itoa(port)),
@@ -330,7 +393,7 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		Runc:          config.Runc{Binary: "runc", Root: r.Garden.RuncRoot(), CgroupRoot: "/sys/fs/cgroup"},
 		Monit: config.Monit{Address: r.Monit.Address, CredentialsFile: r.Monit.CredentialsFile,
 			RouteEmitterService: "route_emitter", RepService: "rep", RepPidFile: r.RepPid, RouteEmitterPidFile: r.EmitterPid},
-		BBS: config.BBS{URL: r.BBS.URL, CAFile: bbsCAFile, CertFile: r.BBSClient.CertFile, KeyFile: r.BBSClient.KeyFile,
+		BBS: config.BBS{URL: r.BBS.URL, CAFile: r.BBSCAFile, CertFile: r.BBSClient.CertFile, KeyFile: r.BBSClient.KeyFile,
 			ReplacementTimeoutSeconds: 20},
 		Evidence:  config.Evidence{Dir: filepath.Join(dir, "evidence"), MaxBytes: 8 << 20, LogFiles: []string{r.RepLog}},
 		BoshAgent: config.BoshAgent{Stop: true, Supervisor: "auto", RunitService: r.Runit.ServiceDir},
@@ -339,6 +402,14 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 		Prune:     config.Prune{Workers: 4},
 	}
 	return r, nil
+}
+
+func emitterArgs(r *Rig, opts Options) []string {
+	args := []string{"--router-url", r.Router.URL(), "--cell-id", r.CellID, "--interval", opts.EmitInterval.String()}
+	if opts.NATSURL != "" {
+		args = append(args, "--nats-url-file", filepath.Join(r.Dir, "nats.url"), "--garden-socket", r.Garden.Socket())
+	}
+	return args
 }
 
 // Close tears the cell down in the reverse order of New: the agent's

@@ -37,7 +37,7 @@ func TestDirectorPackageReadsInfoInstancesVMsAndConfigs(t *testing.T) {
 		}
 	}
 	router, _ := sim.Instance("cf", "router", "0")
-	if router.IPs["cells"] != "10.0.0.200" {
+	if router.IPs["cells"] != "127.0.24.200" {
 		t.Fatalf("router should have its static IP, got %v", router.IPs)
 	}
 	vms, err := dep.VMInfos()
@@ -374,7 +374,7 @@ func TestFullDeployGivesAReservedIPsInstanceANewVMOnANewIP(t *testing.T) {
 	if _, pinned, ok := sim.Manifest("cf"); !ok || strings.Join(pinned, ",") != "1,3" {
 		t.Fatalf("the deploy pins the latest cloud configs, got %v", pinned)
 	}
-	if ip := now.IPs["cells"]; ip == "10.0.0.1" || (ip >= "10.0.0.2" && ip <= "10.0.0.9" && len(ip) == 8) {
+	if ip := now.IPs["cells"]; ip >= "127.0.24.1" && ip <= "127.0.24.9" && len(ip) == 10 {
 		t.Fatalf("allocated a restricted IP %s", ip)
 	}
 	for _, i := range sim.Instances("cf") {
@@ -395,8 +395,8 @@ func TestIPAllocationSkipsReservedStaticAndDatabaseIPsButHandsOutForgottenVMsIPs
 	for _, i := range sim.Instances("cf") {
 		used[i.IPs["cells"]] = true
 	}
-	// 10.0.0.10.. are the first dynamic addresses after gateway and reserved
-	for _, ip := range []string{"10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.200"} {
+	// 127.0.24.10.. are the first dynamic addresses after gateway and reserved
+	for _, ip := range []string{"127.0.24.10", "127.0.24.11", "127.0.24.12", "127.0.24.200"} {
 		if !used[ip] {
 			t.Fatalf("want %s allocated, have %v", ip, used)
 		}
@@ -508,7 +508,7 @@ func TestDiffShowsPendingCloudConfigChangesAndTheConfigsToPin(t *testing.T) {
 		"networks:|",
 		"- name: cells|",
 		"  subnets:|",
-		"  - range: 10.0.0.0/24|",
+		"  - range: 127.0.24.0/24|",
 		"    reserved:|",
 		"    - " + ip + "|added",
 	}
@@ -517,7 +517,7 @@ func TestDiffShowsPendingCloudConfigChangesAndTheConfigsToPin(t *testing.T) {
 	}
 
 	// a property change is a pending change too, redacted in the output
-	changed := strings.Replace(cfManifest, "  - name: gorouter\n    release: diego\n", "  - name: gorouter\n    release: diego\n    properties: {secret: x}\n", 1)
+	changed := strings.Replace(cfManifest, "  - name: gorouter\n    release: routing\n", "  - name: gorouter\n    release: routing\n    properties: {secret: x}\n", 1)
 	diff, err = dep.Diff([]byte(changed), false)
 	mustOK(t, err)
 	joined := ""
@@ -788,10 +788,10 @@ instance_groups:
   lifecycle: errand
   instances: 1
   azs: [z1]
-  vm_type: small
+  vm_type: default
   stemcell: default
   networks:
-  - name: other
+  - name: default
   jobs:
   - name: sequester-cell
     release: cell-sequestration

@@ -9,83 +9,18 @@ import (
 	boshlog "github.com/cloudfoundry/bosh-utils/logger"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 )
 
-// cloudConfig defines the cells' network in a named cloud config of its own,
-// next to a default one, as operators split them.
-const defaultCloudConfig = `
-azs:
-- name: z1
-- name: z2
-vm_types:
-- name: small
-  cloud_properties: {cpu: 2}
-compilation:
-  workers: 1
-  network: other
-  vm_type: small
-networks:
-- name: other
-  type: manual
-  subnets:
-  - range: 10.1.0.0/24
-    gateway: 10.1.0.1
-    azs: [z1, z2]
-`
+// The platform's cloud configs (the cells' network in a named config of
+// its own, next to a default one, as operators split them) and the cf
+// deployment: the lab's (package scenario).
+const (
+	defaultCloudConfig = scenario.DefaultCloudConfig
+	cellsCloudConfig   = scenario.CellsCloudConfig
+)
 
-const cellsCloudConfig = `
-networks:
-- name: cells
-  type: manual
-  subnets:
-  - range: 10.0.0.0/24
-    gateway: 10.0.0.1
-    reserved:
-    - 10.0.0.2 - 10.0.0.9
-    static:
-    - 10.0.0.200 - 10.0.0.210
-    azs: [z1, z2]
-`
-
-const cfManifest = `
-name: cf
-releases:
-- name: diego
-  version: latest
-stemcells:
-- alias: default
-  os: ubuntu-jammy
-  version: latest
-update:
-  canaries: 1
-  max_in_flight: 1
-  canary_watch_time: 1000
-  update_watch_time: 1000
-instance_groups:
-- name: diego-cell
-  instances: 3
-  azs: [z1, z2]
-  vm_type: small
-  stemcell: default
-  networks:
-  - name: cells
-  jobs:
-  - name: rep
-    release: diego
-  - name: route_emitter
-    release: diego
-- name: router
-  instances: 1
-  azs: [z1]
-  vm_type: small
-  stemcell: default
-  networks:
-  - name: cells
-    static_ips: [10.0.0.200]
-  jobs:
-  - name: gorouter
-    release: diego
-`
+var cfManifest = scenario.Manifest(3)
 
 // newSim starts a simulator with the cf deployment deployed and short lock
 // waits, closed at the end of the test.
@@ -161,5 +96,5 @@ func mustContain(t *testing.T, what, got, want string) {
 
 // withReserved returns the cells cloud config with ip added to reserved.
 func withReserved(ip string) string {
-	return strings.Replace(cellsCloudConfig, "    - 10.0.0.2 - 10.0.0.9\n", "    - 10.0.0.2 - 10.0.0.9\n    - "+ip+"\n", 1)
+	return strings.Replace(cellsCloudConfig, "reserved: [127.0.24.1 - 127.0.24.9]", "reserved: [127.0.24.1 - 127.0.24.9, "+ip+"]", 1)
 }

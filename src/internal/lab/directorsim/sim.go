@@ -3,7 +3,6 @@ package directorsim
 import (
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/certs"
 )
 
 // DefaultLockWait is how long the real director waits for a deployment lock
@@ -70,6 +71,7 @@ type Simulator struct {
 	opts   Options
 	logger lager.Logger
 	srv    *httptest.Server
+	caPEM  []byte
 
 	mu sync.Mutex
 
@@ -150,11 +152,21 @@ func New(opts Options) (*Simulator, error) {
 		_ = s.srv.Listener.Close()
 		s.srv.Listener = l
 	}
-	cert, err := selfSignedCert()
+	// A fresh CA per simulator: httptest's built-in certificate has a
+	// key published in Go's sources.
+	ca, err := certs.NewCAInMemory("directorsim")
+	var cert tls.Certificate
+	if err == nil {
+		var pair certs.Pair
+		if pair, err = ca.IssueInMemory("directorsim"); err == nil {
+			cert, err = pair.TLSCertificate()
+		}
+	}
 	if err != nil {
 		_ = s.srv.Listener.Close()
 		return nil, fmt.Errorf("making the TLS certificate: %w", err)
 	}
+	s.caPEM = ca.CertPEM
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	s.srv.StartTLS()
 	if opts.HMInterval > 0 {
@@ -183,11 +195,10 @@ func (s *Simulator) Close() {
 // URL is the director's https URL (https://127.0.0.1:PORT).
 func (s *Simulator) URL() string { return s.srv.URL }
 
-// CACertPEM is the PEM of the certificate that signs (and is) the server
-// certificate: what --ca-cert / BOSH_CA_CERT / director.FactoryConfig.CACert
-// take.
+// CACertPEM is the PEM of the CA that signs the server certificate: what
+// --ca-cert / BOSH_CA_CERT / director.FactoryConfig.CACert take.
 func (s *Simulator) CACertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+	return append([]byte(nil), s.caPEM...)
 }
 
 // ClientCredentials are the basic-auth client and secret the director accepts.

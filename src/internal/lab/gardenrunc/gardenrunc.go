@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	f := gardenrunc.Start(t, gardenrunc.Options{})  // skips without root/runc
+//	f := gardenrunctest.Start(t, gardenrunc.Options{})  // skips without root/runc
 //	handles, err := f.Create(gardenrunc.Spec{AppGUID: "app-1", Ports: []int{8080}})
 //	pid := f.Pid(handles[0])
 //	// garden:  client.New(connection.New("unix", f.Socket()))
@@ -16,7 +16,7 @@
 // Containers run busybox (default `sleep`) on one shared read-only rootfs,
 // in cgroups garden/<handle>, with properties executor:owner,
 // network.app_id, network.ports and log_config, and VCAP_APPLICATION in
-// their environment. Everything is removed by t.Cleanup, even on failure.
+// their environment. Close removes everything.
 package gardenrunc
 
 import (
@@ -33,7 +33,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"code.cloudfoundry.org/garden"
@@ -120,26 +119,7 @@ func Available() error {
 	return nil
 }
 
-// Start starts garden on a socket in a temp dir. It skips the test when
-// root, runc or busybox-static is missing, and fails it on other errors.
-func Start(t testing.TB, opts Options) *Fixture {
-	t.Helper()
-	if err := Available(); err != nil {
-		t.Skipf("gardenrunc fixture unavailable: %v", err)
-	}
-	f, err := New(opts.Dir, opts)
-	if err != nil {
-		t.Fatalf("start gardenrunc fixture: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("clean up gardenrunc fixture: %v", err)
-		}
-	})
-	return f
-}
-
-// New is Start without testing.TB, for benchmarks drivers and the lab;
+// New starts garden (gardenrunctest.Start is the testing.TB wrapper);
 // the caller must Close. dir must exist (empty means a new temp dir).
 func New(dir string, opts Options) (*Fixture, error) {
 	if err := Available(); err != nil {

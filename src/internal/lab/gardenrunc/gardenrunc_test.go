@@ -9,10 +9,11 @@ import (
 	"code.cloudfoundry.org/garden/client/connection"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 )
 
 func TestFixtureServesRealRuncContainersThroughGardenAPI(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	handles, err := f.Create(
 		gardenrunc.Spec{AppGUID: "app-a", AppVersion: "v1", Ports: []int{8080, 2222}},
 		gardenrunc.Spec{AppGUID: "app-b", Index: 3},

@@ -8,7 +8,9 @@
 //     destroys every container it owns, as the real rep's executor
 //     initializer does, so a restart by monit is just as destructive.
 //   - route-emitter: re-registers its routes on an interval until it is
-//     stopped and never unregisters.
+//     stopped and never unregisters; with --nats-url it publishes
+//     router.register to NATS for every port of every garden container,
+//     as the real one does for gorouter.
 //   - bosh-agent: heartbeats on an interval until stopped, and, like the
 //     real one, starts every monit job when a deploy applies to its
 //     instance (a rep killed to keep its containers comes back and destroys
@@ -43,6 +45,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/nats-io/nats.go"
 )
 
 // EnvVar, when set to "1", makes RunIfRequested run a stand-in instead of
@@ -213,14 +216,103 @@ func routeEmitter(ctx context.Context, args []string) error {
 	registerFile := fs.String("register-file", "", "append each registration here")
 	cellID := fs.String("cell-id", "cell", "cell id sent with each registration")
 	interval := fs.Duration("interval", 100*time.Millisecond, "re-registration interval")
+	natsURLFile := fs.String("nats-url-file", "", "file holding the NATS URL (with credentials) to publish router.register for garden's containers to")
+	gardenSocket := fs.String("garden-socket", "", "garden unix socket whose containers are routed (with --nats-url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	exitWith(*exitPid)
+	var nc *nats.Conn
+	if *natsURLFile != "" {
+		// A file, not a flag: the URL carries the NATS password.
+		b, err := os.ReadFile(*natsURLFile)
+		if err != nil {
+			return fmt.Errorf("read the NATS URL: %w", err)
+		}
+		natsURL := strings.TrimSpace(string(b))
+		// Reconnect forever, as the real one does: a NATS restart must
+		// not end the stand-in.
+		nc, err = nats.Connect(natsURL, nats.Name("route-emitter "+*cellID), nats.MaxReconnects(-1))
+		if err != nil {
+			return fmt.Errorf("connect to NATS: %w", err)
+		}
+		// Close, not Drain: the real route emitter sends no unregister and
+		// flushes nothing on its way out.
+		defer nc.Close()
+	}
 	// Like the real route emitter: no unregister on the way out.
 	return emitUntilStopped(ctx, *interval, *registerFile, *routerURL, func() string {
+		if nc != nil {
+			if err := publishRoutes(nc, *gardenSocket, *cellID); err != nil {
+				fmt.Fprintf(os.Stderr, "route-emitter stand-in: %v\n", err)
+			}
+		}
 		return fmt.Sprintf(`{"cell_id":%q,"pid":%d,"at":%q}`, *cellID, os.Getpid(), time.Now().UTC().Format(time.RFC3339Nano))
 	}, nil)
+}
+
+// RegisterSubject is gorouter's subject for route registrations.
+const RegisterSubject = "router.register"
+
+// Registration is a router.register message, with the fields gorouter
+// reads from a route emitter in direct-instance mode (the container's own
+// address and port) [gorouter: mbus/subscriber.go RegistryMessage].
+type Registration struct {
+	Host                 string            `json:"host"`
+	Port                 int               `json:"port"`
+	URIs                 []string          `json:"uris"`
+	App                  string            `json:"app,omitempty"`
+	PrivateInstanceID    string            `json:"private_instance_id,omitempty"`
+	PrivateInstanceIndex string            `json:"private_instance_index,omitempty"`
+	Tags                 map[string]string `json:"tags,omitempty"`
+	StaleThreshold       int               `json:"stale_threshold_in_seconds,omitempty"`
+}
+
+// publishRoutes sends one registration per port of every garden container
+// that has an IP.
+func publishRoutes(nc *nats.Conn, socket, cellID string) error {
+	g := gclient.New(connection.New("unix", socket))
+	list, err := g.Containers(nil)
+	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	handles := make([]string, 0, len(list))
+	for _, c := range list {
+		handles = append(handles, c.Handle())
+	}
+	infos, err := g.BulkInfo(handles)
+	if err != nil {
+		return fmt.Errorf("container info: %w", err)
+	}
+	for handle, e := range infos {
+		if e.Err != nil || e.Info.ContainerIP == "" {
+			continue
+		}
+		app := e.Info.Properties["network.app_id"]
+		index := ""
+		var lc struct {
+			Index int `json:"index"`
+		}
+		if json.Unmarshal([]byte(e.Info.Properties["log_config"]), &lc) == nil {
+			index = strconv.Itoa(lc.Index)
+		}
+		for _, p := range strings.Split(e.Info.Properties["network.ports"], ",") {
+			port, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil {
+				continue
+			}
+			b, _ := json.Marshal(Registration{
+				Host: e.Info.ContainerIP, Port: port, URIs: []string{app + ".apps.lab.internal"},
+				App: app, PrivateInstanceID: handle, PrivateInstanceIndex: index,
+				Tags:           map[string]string{"component": "route-emitter", "cell_id": cellID},
+				StaleThreshold: 120,
+			})
+			if err := nc.Publish(RegisterSubject, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nc.Flush()
 }
 
 func boshAgent(ctx context.Context, args []string) error {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/testsupport/monitd"
 )
@@ -56,7 +57,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestTheRepStandInDestroysOwnedContainersOnStartAndEveryContainerOnSIGTERM(t *testing.T) {
-	f := gardenrunc.Start(t, gardenrunc.Options{})
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
 	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app-a"}, gardenrunc.Spec{AppGUID: "app-b", Owner: "someone-else"})
 	if err != nil {
 		t.Fatal(err)
