@@ -2,7 +2,9 @@
 // by reading /proc/<pid>/stat directly, remembers since when each has been
 // stuck across polls, and names the containers they belong to. A container
 // is a suspect when one of its processes stays in D past a threshold,
-// unless its cgroup is frozen: runc pause makes every process read D.
+// unless the agent itself froze it: runc pause makes every process read D.
+// A container frozen by anyone else (or a freezer stuck in FREEZING) holds
+// its processes just the same and counts.
 package dstate
 
 import (
@@ -42,6 +44,10 @@ type Config struct {
 	// often shows its main thread in S and a worker in D. A thread in D
 	// is reported with its thread id as Pid and its thread name as Comm.
 	Threads bool
+	// OurFreezes tells whether the agent froze the container itself (a
+	// kept container isolated with freeze): its D state says nothing about
+	// the kernel. Nil takes every frozen container for one of ours.
+	OurFreezes func(handle string) bool
 	// MaxOpenFiles bounds the stat descriptors kept open between polls
 	// (default: a quarter of the soft RLIMIT_NOFILE, at most 16384; negative
 	// keeps none);
@@ -69,8 +75,13 @@ type Report struct {
 	D []agentapi.DProcess `json:"d"`
 	// Suspects are containers with a process in D past the threshold.
 	Suspects []string `json:"suspects,omitempty"`
-	// Frozen are containers whose D processes a frozen cgroup explains.
+	// Frozen are containers whose D processes a freeze of ours explains.
 	Frozen []string `json:"frozen,omitempty"`
+	// NewSuspects became suspects in this poll: each starts a suspect
+	// episode (first-responder evidence, the episode counter).
+	NewSuspects []string `json:"new_suspects,omitempty"`
+	// Episodes counts suspect episodes since the scanner started.
+	Episodes int `json:"episodes"`
 	// Took is how long the poll took, for the status and the bench.
 	Took time.Duration `json:"took"`
 }
@@ -94,6 +105,7 @@ type Scanner struct {
 	mu       sync.Mutex
 	tracked  map[key]seen
 	suspects map[string]bool
+	episodes int
 	last     Report
 	fds      map[int]int
 	taskFDs  map[int]int
@@ -130,6 +142,14 @@ func New(logger lager.Logger, cfg Config) *Scanner {
 	}
 }
 
+// SetOurFreezes sets Config.OurFreezes after the scanner is built: the
+// agent that knows what it froze is built after its scanner.
+func (s *Scanner) SetOurFreezes(f func(handle string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.OurFreezes = f
+}
+
 // Poll scans every process once and updates since-when tracking.
 func (s *Scanner) Poll() (Report, error) {
 	s.mu.Lock()
@@ -159,6 +179,10 @@ func (s *Scanner) Poll() (Report, error) {
 			if err != nil {
 				s.logger.Debug("freezer-state-unreadable", lager.Data{"pid": pid, "container_handle": prev.handle, "error": err.Error()})
 			}
+			if f && s.cfg.OurFreezes != nil && !s.cfg.OurFreezes(prev.handle) {
+				// Frozen, but not by us: as stuck as any D state.
+				f = false
+			}
 			frozen[prev.handle] = f
 		}
 		d := agentapi.DProcess{Pid: pid, Comm: st.Comm, Container: prev.handle, Since: prev.since, Wchan: s.wchan(st.dir)}
@@ -180,6 +204,8 @@ func (s *Scanner) Poll() (Report, error) {
 	for h := range suspects {
 		rep.Suspects = append(rep.Suspects, h)
 		if !s.suspects[h] {
+			rep.NewSuspects = append(rep.NewSuspects, h)
+			s.episodes++
 			s.logger.Info("container-suspect", lager.Data{"container_handle": h, "suspect_after_seconds": s.cfg.SuspectAfter.Seconds()})
 		}
 	}
@@ -196,6 +222,8 @@ func (s *Scanner) Poll() (Report, error) {
 	}
 	sort.Strings(rep.Suspects)
 	sort.Strings(rep.Frozen)
+	sort.Strings(rep.NewSuspects)
+	rep.Episodes = s.episodes
 	rep.Took = time.Since(start)
 	s.last = rep
 	s.logger.Debug("poll-complete", lager.Data{"scanned": rep.Scanned, "d_state": len(rep.D), "suspects": len(rep.Suspects), "took_ms": rep.Took.Milliseconds()})
@@ -407,6 +435,18 @@ func (s *Scanner) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// Oldest is the longest time a process or thread has been in D state now,
+// frozen ones of ours left out.
+func (r Report) Oldest() time.Duration {
+	var max float64
+	for _, d := range r.D {
+		if d.Seconds > max {
+			max = d.Seconds
+		}
+	}
+	return time.Duration(max * float64(time.Second))
 }
 
 // Annotate copies the last report onto an inventory: each container's D

@@ -181,6 +181,22 @@ func (c *FakeCell) run(p agentapi.Plan) {
 	c.mu.Unlock()
 }
 
+// Health reports the suspect container as stuck for 10 minutes, one
+// thread in D, as the real agent's watch would.
+func (c *FakeCell) Health(ctx context.Context) (agentapi.Health, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := agentapi.Health{CellID: c.cellID, ScannedAt: time.Now().UTC(), Phase: c.status.Phase, Suspects: []agentapi.Suspect{}, FirstResponder: []agentapi.FirstResponderBundle{}}
+	for _, ct := range c.containers {
+		if ct.Suspect {
+			h.DThreads++
+			h.OldestDSeconds = 600
+			h.Suspects = append(h.Suspects, agentapi.Suspect{Container: ct.Handle, AppGUID: ct.AppGUID, DThreads: 1, OldestSeconds: 600})
+		}
+	}
+	return h, nil
+}
+
 func (c *FakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

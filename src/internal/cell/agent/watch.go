@@ -1,0 +1,296 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/hungtask"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/metrics"
+)
+
+// Watch is the always-on part of the agent: the D-state poller, the
+// kernel's hung-task reports, first-responder evidence for each new
+// suspect and the metrics fed from them. Any part may be nil.
+type Watch struct {
+	Scanner        *dstate.Scanner
+	PollInterval   time.Duration
+	SuspectAfter   time.Duration
+	HungTasks      *hungtask.Watcher
+	FirstResponder *evidence.FirstResponder
+	Metrics        *metrics.Metrics
+	Index          *ContainerIndex
+	Logger         lager.Logger
+
+	captures sync.WaitGroup
+}
+
+// Run polls until ctx ends; first-responder captures run beside the
+// poller so a slow one never delays the next poll.
+func (w *Watch) Run(ctx context.Context) {
+	if w.Scanner == nil {
+		return
+	}
+	interval := w.PollInterval
+	if interval <= 0 {
+		interval = dstate.DefaultPollInterval
+	}
+	if w.HungTasks != nil {
+		go func() {
+			if err := w.HungTasks.Run(ctx); err != nil {
+				w.Logger.Error("hung-task-reports-unavailable", err)
+			}
+		}()
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		w.PollOnce(ctx)
+		select {
+		case <-ctx.Done():
+			w.captures.Wait()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// PollOnce scans once and reacts to what changed.
+func (w *Watch) PollOnce(ctx context.Context) dstate.Report {
+	r, err := w.Scanner.Poll()
+	if err != nil {
+		return r
+	}
+	if w.Metrics != nil {
+		w.Metrics.Polled(r)
+	}
+	for _, h := range r.NewSuspects {
+		if w.Index != nil {
+			w.Index.Refresh()
+		}
+		if w.FirstResponder == nil {
+			continue
+		}
+		var threads []agentapi.DProcess
+		for _, d := range r.D {
+			if d.Container == h {
+				threads = append(threads, d)
+			}
+		}
+		// Every other thread in D goes in too: a stuck host process (a
+		// hung mount, the XFS store) often holds the container's.
+		for _, d := range r.D {
+			if d.Container != h {
+				threads = append(threads, d)
+			}
+		}
+		w.captures.Add(1)
+		go func(h string) {
+			defer w.captures.Done()
+			_, err := w.FirstResponder.Capture(ctx, h, threads)
+			if w.Metrics == nil {
+				return
+			}
+			switch {
+			case err == nil:
+				w.Metrics.Bundle(metrics.BundleCaptured)
+			case errors.Is(err, evidence.ErrRateLimited):
+				w.Metrics.Bundle(metrics.BundleRateLimited)
+			case errors.Is(err, evidence.ErrDiskCap):
+				w.Metrics.Bundle(metrics.BundleDiskCap)
+			default:
+				w.Metrics.Bundle(metrics.BundleFailed)
+			}
+		}(h)
+	}
+	return r
+}
+
+// Wait blocks until the captures under way are written (tests).
+func (w *Watch) Wait() { w.captures.Wait() }
+
+// Health is the watch's figures with the sequestration phase.
+func (w *Watch) Health(cellID, phase string) agentapi.Health {
+	h := agentapi.Health{CellID: cellID, Phase: phase, Suspects: []agentapi.Suspect{}, FirstResponder: []agentapi.FirstResponderBundle{}}
+	if w == nil || w.Scanner == nil {
+		h.Warnings = append(h.Warnings, "no D-state poller")
+		return h
+	}
+	h.SuspectAfterSeconds = w.SuspectAfter.Seconds()
+	r := w.Scanner.Last()
+	h.ScannedAt, h.Scanned, h.Episodes = r.At, r.Scanned, r.Episodes
+	ours := map[string]bool{}
+	for _, c := range r.Frozen {
+		ours[c] = true
+	}
+	per := map[string]*agentapi.Suspect{}
+	for _, d := range r.D {
+		if d.Container != "" && ours[d.Container] {
+			continue
+		}
+		h.DThreads++
+		if d.Seconds > h.OldestDSeconds {
+			h.OldestDSeconds = d.Seconds
+		}
+		if s := per[d.Container]; s != nil {
+			s.DThreads++
+			if d.Seconds > s.OldestSeconds {
+				s.OldestSeconds = d.Seconds
+			}
+		} else {
+			per[d.Container] = &agentapi.Suspect{Container: d.Container, DThreads: 1, OldestSeconds: d.Seconds}
+		}
+	}
+	for _, c := range r.Suspects {
+		s := per[c]
+		if s == nil {
+			s = &agentapi.Suspect{Container: c}
+		}
+		if w.Index != nil {
+			if ct, ok := w.Index.Lookup(c); ok {
+				s.AppGUID, s.Index = ct.AppGUID, ct.Index
+			}
+		}
+		h.Suspects = append(h.Suspects, *s)
+	}
+	sort.Slice(h.Suspects, func(i, j int) bool { return h.Suspects[i].OldestSeconds > h.Suspects[j].OldestSeconds })
+	if w.HungTasks != nil {
+		h.HungTaskReports = w.HungTasks.Total()
+		for _, rep := range w.HungTasks.Recent() {
+			h.RecentHungTasks = append(h.RecentHungTasks, agentapi.HungTask{At: rep.At, Comm: rep.Comm, Pid: rep.Pid, Seconds: rep.Seconds, Container: rep.Container})
+		}
+	} else {
+		h.Warnings = append(h.Warnings, "the kernel's hung-task reports are not followed")
+	}
+	if w.FirstResponder != nil {
+		h.FirstResponder = w.FirstResponder.Bundles()
+	}
+	return h
+}
+
+// ContainerIndex remembers the containers (app guid, index, properties,
+// pids) as the backend last listed them, so metrics labels and the
+// health figures name apps without listing containers on every scrape;
+// listing asks garden and reads /proc, either of which can hang on a
+// sick cell, so every refresh has a deadline.
+type ContainerIndex struct {
+	Backend func(ctx context.Context) (containers.Backend, error)
+	Timeout time.Duration
+	Logger  lager.Logger
+
+	mu         sync.Mutex
+	byHandle   map[string]agentapi.Container
+	refreshing chan struct{}
+	lastErr    error
+	lastTry    time.Time
+}
+
+// minRefreshGap keeps an unknown handle (a host cgroup that merely looks
+// like a container) from making every scrape list the containers.
+const minRefreshGap = 30 * time.Second
+
+// Lookup answers from memory, never blocking.
+func (x *ContainerIndex) Lookup(handle string) (agentapi.Container, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.byHandle[handle]
+	if !ok && time.Since(x.lastTry) > minRefreshGap {
+		x.startLocked()
+	}
+	return c, ok
+}
+
+// AppOf is Lookup's app guid.
+func (x *ContainerIndex) AppOf(handle string) string {
+	c, _ := x.Lookup(handle)
+	return c.AppGUID
+}
+
+// Refresh starts a refresh in the background unless one is under way.
+func (x *ContainerIndex) Refresh() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.startLocked()
+}
+
+// Get returns handle's container, refreshing once (bounded) if unknown.
+func (x *ContainerIndex) Get(ctx context.Context, handle string) (agentapi.Container, error) {
+	x.mu.Lock()
+	if c, ok := x.byHandle[handle]; ok {
+		x.mu.Unlock()
+		return c, nil
+	}
+	done := x.startLocked()
+	x.mu.Unlock()
+	t := time.NewTimer(x.timeout())
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return agentapi.Container{}, fmt.Errorf("listing containers took longer than %s", x.timeout())
+	case <-ctx.Done():
+		return agentapi.Container{}, ctx.Err()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if c, ok := x.byHandle[handle]; ok {
+		return c, nil
+	}
+	if x.lastErr != nil {
+		return agentapi.Container{}, fmt.Errorf("list containers: %w", x.lastErr)
+	}
+	return agentapi.Container{}, fmt.Errorf("container %s is not listed by the backend", handle)
+}
+
+func (x *ContainerIndex) timeout() time.Duration {
+	if x.Timeout > 0 {
+		return x.Timeout
+	}
+	return 10 * time.Second
+}
+
+// startLocked starts one refresh; a refresh stuck in garden or /proc
+// stays the only one, and callers wait on it with their own deadline.
+func (x *ContainerIndex) startLocked() chan struct{} {
+	if x.refreshing != nil {
+		return x.refreshing
+	}
+	done := make(chan struct{})
+	x.refreshing = done
+	x.lastTry = time.Now()
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), x.timeout())
+		defer cancel()
+		var cs []agentapi.Container
+		b, err := x.Backend(ctx)
+		if err == nil {
+			cs, err = b.List(ctx)
+		}
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.refreshing = nil
+		x.lastErr = err
+		if err != nil {
+			if x.Logger != nil {
+				x.Logger.Debug("container-index-refresh-failed", lager.Data{"error": err.Error()})
+			}
+			return
+		}
+		next := make(map[string]agentapi.Container, len(cs))
+		for _, c := range cs {
+			next[c.Handle] = c
+		}
+		x.byHandle = next
+	}()
+	return done
+}
