@@ -174,7 +174,7 @@ type Status struct {
 	// became suspects, before any sequestration.
 	FirstResponder []FirstResponderBundle `json:"first_responder,omitempty"`
 	Error          string                 `json:"error,omitempty"`
-	UpdatedAt     time.Time                `json:"updated_at"`
+	UpdatedAt      time.Time              `json:"updated_at"`
 }
 
 // ErrorResponse is the body of every non-2xx answer.

@@ -102,9 +102,10 @@ type Watcher struct {
 	OnReport func(Report)
 	Now      func() time.Time
 
-	mu     sync.Mutex
-	total  int
-	recent []Report
+	mu      sync.Mutex
+	records int
+	total   int
+	recent  []Report
 }
 
 // keepRecent bounds the reports kept for the status.
@@ -181,6 +182,9 @@ func (w *Watcher) handle(raw string) {
 	if err != nil {
 		return
 	}
+	w.mu.Lock()
+	w.records++
+	w.mu.Unlock()
 	rep, ok := Parse(rec)
 	if !ok {
 		return
@@ -219,6 +223,13 @@ func (w *Watcher) containerOf(pid int) string {
 	}
 	h, _ := containers.HandleFromCgroupFile(b)
 	return h
+}
+
+// Records is the number of kernel log records read since Run started.
+func (w *Watcher) Records() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.records
 }
 
 // Total is the number of reports seen since Run started.
