@@ -74,12 +74,6 @@ func (w *Watch) PollOnce(ctx context.Context) dstate.Report {
 		w.Metrics.Polled(r)
 	}
 	for _, h := range r.NewSuspects {
-		if w.Index != nil {
-			w.Index.Refresh()
-		}
-		if w.FirstResponder == nil {
-			continue
-		}
 		var threads []agentapi.DProcess
 		for _, d := range r.D {
 			if d.Container == h {
@@ -96,6 +90,12 @@ func (w *Watch) PollOnce(ctx context.Context) dstate.Report {
 		w.captures.Add(1)
 		go func(h string) {
 			defer w.captures.Done()
+			if w.Metrics != nil {
+				w.Metrics.Episode(h, w.appOf(ctx, h))
+			}
+			if w.FirstResponder == nil {
+				return
+			}
 			_, err := w.FirstResponder.Capture(ctx, h, threads)
 			if w.Metrics == nil {
 				return
@@ -113,6 +113,26 @@ func (w *Watch) PollOnce(ctx context.Context) dstate.Report {
 		}(h)
 	}
 	return r
+}
+
+// appOf names the app of a container, listing the containers (bounded)
+// when it is not known yet: a new suspect often is not.
+func (w *Watch) appOf(ctx context.Context, handle string) string {
+	if w.Index == nil || handle == "" {
+		return ""
+	}
+	c, err := w.Index.Get(ctx, handle)
+	if err != nil {
+		return ""
+	}
+	return c.AppGUID
+}
+
+// HungTask counts a kernel report for its container and app.
+func (w *Watch) HungTask(r hungtask.Report) {
+	if w.Metrics != nil {
+		w.Metrics.HungTask(r.Container, w.appOf(context.Background(), r.Container))
+	}
 }
 
 // Wait blocks until the captures under way are written (tests).

@@ -170,7 +170,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		w.Watch.Metrics = w.Metrics
 		w.Deps.ObserveDestroy = w.Metrics.ObserveDestroy
 		if w.Watch.HungTasks != nil {
-			w.Watch.HungTasks.OnReport = func(r hungtask.Report) { w.Metrics.HungTask(r.Container) }
+			w.Watch.HungTasks.OnReport = w.Watch.HungTask
 		}
 	}
 	if bbsClient != nil {

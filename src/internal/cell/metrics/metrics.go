@@ -151,12 +151,16 @@ func (m *Metrics) Handler() http.Handler {
 // labels bounds the container label: the first MaxContainerSeries
 // containers get their own, the rest fold into "other".
 func (m *Metrics) labels(handle string) (string, string) {
+	app := ""
+	if handle != "" && m.src.AppOf != nil {
+		app = m.src.AppOf(handle)
+	}
+	return m.labelsWith(handle, app)
+}
+
+func (m *Metrics) labelsWith(handle, app string) (string, string) {
 	if handle == "" {
 		return HostContainer, ""
-	}
-	app := ""
-	if m.src.AppOf != nil {
-		app = m.src.AppOf(handle)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -169,22 +173,25 @@ func (m *Metrics) labels(handle string) (string, string) {
 	return handle, app
 }
 
-// Polled records one scan: its duration and the episodes it started.
+// Polled records one scan's duration and the steps finished since.
 func (m *Metrics) Polled(r dstate.Report) {
 	m.scan.Observe(r.Took.Seconds())
 	m.scanMax.observe(m.src.Now(), r.Took.Seconds())
-	for _, h := range r.NewSuspects {
-		c, a := m.labels(h)
-		m.episodes.WithLabelValues(c, a).Inc()
-	}
 	if m.src.Status != nil {
 		m.ObserveSteps(m.src.Status())
 	}
 }
 
+// Episode counts one suspect episode of a container running app (the
+// caller resolves the app first: a new suspect is often not yet known).
+func (m *Metrics) Episode(container, app string) {
+	c, a := m.labelsWith(container, app)
+	m.episodes.WithLabelValues(c, a).Inc()
+}
+
 // HungTask counts one kernel report for the task's container.
-func (m *Metrics) HungTask(container string) {
-	c, a := m.labels(container)
+func (m *Metrics) HungTask(container, app string) {
+	c, a := m.labelsWith(container, app)
 	m.hungTasks.WithLabelValues(c, a).Inc()
 }
 

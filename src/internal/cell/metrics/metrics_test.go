@@ -50,8 +50,10 @@ func exercised(t *testing.T) (*metrics.Metrics, *clock) {
 	})
 	m.Polled(report)
 	m.Polled(report) // a step is observed once, however often it is seen
-	m.HungTask("h-1")
-	m.HungTask("")
+	m.Episode("h-1", "app-1")
+	m.Episode("h-1", "app-1")
+	m.HungTask("h-1", "app-1")
+	m.HungTask("", "")
 	m.Bundle(metrics.BundleCaptured)
 	m.ObserveDestroy(1500 * time.Millisecond)
 	return m, clk
@@ -115,7 +117,7 @@ func TestContainerLabelsAreBounded(t *testing.T) {
 	report := dstate.Report{}
 	m := metrics.New(metrics.Sources{DState: func() dstate.Report { return report }})
 	for i := 0; i < metrics.MaxContainerSeries+50; i++ {
-		m.HungTask(fmt.Sprintf("h-%d", i))
+		m.HungTask(fmt.Sprintf("h-%d", i), "app")
 	}
 	n := testutil.CollectAndCount(m.Registry(), "sequester_agent_hung_task_reports_total")
 	if n != metrics.MaxContainerSeries+1 {
