@@ -15,7 +15,11 @@
 // nothing changed, 409 means another operation owns the cell.
 package agentapi
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Container is one container found on the cell.
 type Container struct {
@@ -217,6 +221,38 @@ type Suspect struct {
 	Index         *int    `json:"index,omitempty"`
 	DThreads      int     `json:"d_threads"`
 	OldestSeconds float64 `json:"oldest_seconds"`
+}
+
+// App names a suspect's app as "GUID/INDEX", or "unknown app".
+func (s Suspect) App() string {
+	if s.AppGUID == "" {
+		return "unknown app"
+	}
+	if s.Index == nil {
+		return "app " + s.AppGUID
+	}
+	return fmt.Sprintf("app %s/%d", s.AppGUID, *s.Index)
+}
+
+// Summary is the health figures in one line, as `sequester plan` and the
+// errand show them for their target.
+func (h Health) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d thread(s) in D state", h.DThreads)
+	if h.OldestDSeconds > 0 {
+		fmt.Fprintf(&b, ", the oldest for %s", (time.Duration(h.OldestDSeconds) * time.Second).String())
+	}
+	if len(h.Suspects) == 0 {
+		b.WriteString("; no suspect container")
+	} else {
+		var ss []string
+		for _, s := range h.Suspects {
+			ss = append(ss, fmt.Sprintf("%s (%s, %d thread(s), %s)", s.Container, s.App(), s.DThreads, (time.Duration(s.OldestSeconds)*time.Second).String()))
+		}
+		fmt.Fprintf(&b, "; suspects: %s", strings.Join(ss, ", "))
+	}
+	fmt.Fprintf(&b, "; %d hung-task report(s); %d first-responder bundle(s)", h.HungTaskReports, len(h.FirstResponder))
+	return b.String()
 }
 
 // HungTask is one hung-task report of the kernel.

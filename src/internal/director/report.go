@@ -38,10 +38,12 @@ type Report struct {
 	Error        string              `json:"error,omitempty"`
 	// Tasks are the director tasks this run waited for (this process's
 	// only: a resumed run lists its own).
-	Tasks       []TaskTiming `json:"tasks,omitempty"`
-	RequestedBy string       `json:"requested_by,omitempty"`
-	Reason      string       `json:"reason,omitempty"`
-	CaseID      string       `json:"case_id,omitempty"`
+	Tasks []TaskTiming `json:"tasks,omitempty"`
+	// Health is the cell's D-state figures at preflight (this run's).
+	Health      *agentapi.Health `json:"health,omitempty"`
+	RequestedBy string           `json:"requested_by,omitempty"`
+	Reason      string           `json:"reason,omitempty"`
+	CaseID      string           `json:"case_id,omitempty"`
 }
 
 // ReportEvidence points at what was captured and what was checked.
@@ -117,6 +119,9 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "Sequestration %s of %s in deployment %s: %s\n", r.RecordID, r.Instance, r.Deployment, strings.ToUpper(r.State))
 	if r.RequestedBy != "" || r.Reason != "" || r.CaseID != "" {
 		fmt.Fprintf(w, "  requested by %q, reason %q, case %q\n", r.RequestedBy, r.Reason, r.CaseID)
+	}
+	if r.Health != nil {
+		fmt.Fprintf(w, "  cell health at preflight: %s\n", r.Health.Summary())
 	}
 	fmt.Fprintf(w, "  old VM %s at %s (az %s) — kept alive, out of BOSH\n", r.VMCID, r.OldIP, r.AZ)
 	if r.NewIP != "" {
@@ -216,6 +221,9 @@ func (p *PlanReport) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  step  %s\n", s)
 		}
 		fmt.Fprintf(w, "  ssh   %s\n", sshLine(p.Agent.SSH))
+		if p.Agent.Health != nil {
+			fmt.Fprintf(w, "  health %s\n", p.Agent.Health.Summary())
+		}
 	}
 	fmt.Fprintln(w, "\nSteps:")
 	for i, s := range p.Steps {
