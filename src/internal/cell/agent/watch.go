@@ -90,16 +90,22 @@ func (w *Watch) PollOnce(ctx context.Context) dstate.Report {
 		w.captures.Add(1)
 		go func(h string) {
 			defer w.captures.Done()
-			if w.Metrics != nil {
-				w.Metrics.Episode(h, w.appOf(ctx, h))
-			}
 			if w.FirstResponder == nil {
+				if w.Metrics != nil {
+					w.Metrics.Episode(h, w.appOf(ctx, h))
+				}
 				return
 			}
-			_, err := w.FirstResponder.Capture(ctx, h, threads)
+			// The bundle first: the moment is what it is for.
+			rec, err := w.FirstResponder.Capture(ctx, h, threads)
 			if w.Metrics == nil {
 				return
 			}
+			app := rec.AppGUID
+			if err != nil {
+				app = w.appOf(ctx, h)
+			}
+			w.Metrics.Episode(h, app)
 			switch {
 			case err == nil:
 				w.Metrics.Bundle(metrics.BundleCaptured)

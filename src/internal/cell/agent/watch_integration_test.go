@@ -110,9 +110,8 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 		t.Fatalf("bundle = %+v", b)
 	}
 
-	out := c.scrape(scraper)
 	labels := fmt.Sprintf(`{app="app-stuck",container="%s"}`, stuck)
-	for series, min := range map[string]float64{
+	want := map[string]float64{
 		"sequester_agent_suspect_dstate_seconds" + labels:                  2,
 		"sequester_agent_dstate_episodes_total" + labels:                   1,
 		"sequester_agent_dstate_threads":                                   1,
@@ -120,10 +119,24 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 		`sequester_agent_first_responder_bundles_total{result="captured"}`: 1,
 		`sequester_agent_sequestration_phase{phase="idle"}`:                1,
 		"sequester_agent_scan_duration_seconds_count":                      1,
-	} {
-		if v, ok := sample(out, series); !ok || v < min {
-			t.Errorf("%s = %v (present %v), want at least %v", series, v, ok, min)
+	}
+	// The counters follow the bundle by a moment: scrape until they are in.
+	var out string
+	var missing []string
+	for end := time.Now().Add(5 * time.Second); ; {
+		out, missing = c.scrape(scraper), nil
+		for series, min := range want {
+			if v, ok := sample(out, series); !ok || v < min {
+				missing = append(missing, fmt.Sprintf("%s = %v (present %v), want at least %v", series, v, ok, min))
+			}
 		}
+		if len(missing) == 0 || time.Now().After(end) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, m := range missing {
+		t.Error(m)
 	}
 	if last, ok := sample(out, "sequester_agent_last_scan_timestamp_seconds"); !ok || time.Since(time.Unix(int64(last), 0)) > 10*time.Second {
 		t.Errorf("last scan timestamp %v is not recent", last)
