@@ -194,6 +194,8 @@ type Health struct {
 	// own poller is stuck, which is itself a sign.
 	ScannedAt time.Time `json:"scanned_at"`
 	Scanned   int       `json:"scanned"`
+	// ScanSeconds is how long the last scan took.
+	ScanSeconds float64 `json:"scan_seconds"`
 	// DThreads counts threads in D state now (not processes), frozen ones
 	// of ours left out.
 	DThreads       int     `json:"d_threads"`

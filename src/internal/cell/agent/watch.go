@@ -153,7 +153,7 @@ func (w *Watch) Health(cellID, phase string) agentapi.Health {
 	}
 	h.SuspectAfterSeconds = w.SuspectAfter.Seconds()
 	r := w.Scanner.Last()
-	h.ScannedAt, h.Scanned, h.Episodes = r.At, r.Scanned, r.Episodes
+	h.ScannedAt, h.Scanned, h.Episodes, h.ScanSeconds = r.At, r.Scanned, r.Episodes, r.Took.Seconds()
 	ours := map[string]bool{}
 	for _, c := range r.Frozen {
 		ours[c] = true

@@ -32,6 +32,11 @@ const (
 	DefaultSuspectAfter = 150 * time.Second
 )
 
+// tickSlack absorbs a ticker firing a little early: without it a thread
+// seen in D for exactly suspect_after (a whole number of polls) would wait
+// one poll more, and detection would take suspect_after + two polls.
+const tickSlack = 50 * time.Millisecond
+
 // Config of a Scanner. Zero values take the defaults.
 type Config struct {
 	ProcRoot     string
@@ -196,7 +201,7 @@ func (s *Scanner) Poll() (Report, error) {
 		d.Seconds = now.Sub(prev.since).Seconds()
 		next[k] = prev
 		rep.D = append(rep.D, d)
-		if prev.handle != "" && now.Sub(prev.since) >= s.cfg.SuspectAfter {
+		if prev.handle != "" && now.Sub(prev.since)+tickSlack >= s.cfg.SuspectAfter {
 			suspects[prev.handle] = true
 		}
 	}
