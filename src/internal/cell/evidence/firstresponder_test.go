@@ -140,3 +140,18 @@ func TestFirstResponderLimitsHold(t *testing.T) {
 		})
 	}
 }
+
+// A sequestration's evidence names the first-responder bundles taken
+// before it, so investigators find the moment the cell went wrong.
+func TestSequestrationEvidenceReferencesFirstResponderBundles(t *testing.T) {
+	fr := []agentapi.FirstResponderBundle{{Path: "/var/vcap/data/sequester-agent/first-responder/first-responder-h-1-20261130T080000.000Z.tar.gz", Container: "h-1", AppGUID: "app-1"}}
+	c := evidence.Collector{Dir: t.TempDir(), Logger: lager.NewLogger("test"), FirstResponder: func() any { return fr }}
+	b, err := c.Capture(context.Background(), "cell-1-op-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []agentapi.FirstResponderBundle
+	if err := json.Unmarshal(readBundle(t, b.Path)["first-responder.json"], &got); err != nil || len(got) != 1 || got[0].Path != fr[0].Path {
+		t.Fatalf("first-responder.json = %+v, %v", got, err)
+	}
+}
