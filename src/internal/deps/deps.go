@@ -9,9 +9,4 @@ import (
 	_ "code.cloudfoundry.org/clock/fakeclock"
 	_ "github.com/nats-io/nats-server/v2/server"
 	_ "github.com/nats-io/nats.go"
-	_ "github.com/prometheus/client_golang/prometheus"
-	_ "github.com/prometheus/client_golang/prometheus/promhttp"
-	_ "github.com/prometheus/client_golang/prometheus/testutil"
-	_ "github.com/prometheus/common/expfmt"
-	_ "golang.org/x/sync/errgroup"
 )

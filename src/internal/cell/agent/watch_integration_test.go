@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
@@ -48,6 +51,20 @@ func (c *cell) scrape(scraper *http.Client) string {
 	b, err := io.ReadAll(resp.Body)
 	must(c.t, err)
 	return string(b)
+}
+
+// parseable checks the scrape is valid exposition text, as Prometheus
+// and prom_scraper parse it.
+func parseable(t *testing.T, exposition string) {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(exposition))
+	if err != nil {
+		t.Fatalf("the scrape does not parse: %v", err)
+	}
+	if len(fams) == 0 {
+		t.Fatal("the scrape holds no metric")
+	}
 }
 
 func sample(exposition, series string) (float64, bool) {
@@ -138,6 +155,7 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 	for _, m := range missing {
 		t.Error(m)
 	}
+	parseable(t, out)
 	if last, ok := sample(out, "sequester_agent_last_scan_timestamp_seconds"); !ok || time.Since(time.Unix(int64(last), 0)) > 10*time.Second {
 		t.Errorf("last scan timestamp %v is not recent", last)
 	}
