@@ -248,10 +248,12 @@ func (x *ContainerIndex) Refresh() {
 	x.startLocked()
 }
 
-// Get returns handle's container, refreshing once (bounded) if unknown.
+// Get returns handle's container, listing the containers once more
+// (bounded) if it is unknown or was listed without its app: garden
+// leaves out the properties of a container whose info failed.
 func (x *ContainerIndex) Get(ctx context.Context, handle string) (agentapi.Container, error) {
 	x.mu.Lock()
-	if c, ok := x.byHandle[handle]; ok {
+	if c, ok := x.byHandle[handle]; ok && c.AppGUID != "" {
 		x.mu.Unlock()
 		return c, nil
 	}

@@ -115,6 +115,8 @@ func (f *FirstResponder) Capture(ctx context.Context, handle string, d []agentap
 		container, containerErr = f.Container(ctx, handle)
 		if containerErr == nil {
 			rec.AppGUID, rec.Index = container.AppGUID, container.Index
+		} else {
+			logger.Info("container-not-described", lager.Data{"error": containerErr.Error()})
 		}
 	} else {
 		containerErr = errors.New("no container source configured")
