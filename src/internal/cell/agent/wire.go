@@ -75,7 +75,7 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		Threads: true,
 	})
 	w.PollInterval = time.Duration(cfg.DState.PollIntervalSeconds) * time.Second
-	index := &ContainerIndex{Backend: backend, Logger: logger}
+	index := &containers.Index{Backend: backend, Logger: logger}
 	w.Watch = &Watch{Scanner: w.Scanner, PollInterval: w.PollInterval, SuspectAfter: suspectAfter, Index: index, Logger: logger.Session("watch")}
 	if cfg.DState.KmsgPath != "-" {
 		w.Watch.HungTasks = &hungtask.Watcher{Path: cfg.DState.KmsgPath, Logger: logger.Session("hung-tasks")}
