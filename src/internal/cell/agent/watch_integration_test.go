@@ -95,13 +95,24 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 	must(t, c.garden.Pause(stuck))
 	t.Cleanup(func() { _, _ = c.garden.Runc("resume", stuck) })
 
+	// Other tests on this machine may freeze containers of their own,
+	// which the agent rightly sees too: look at ours.
+	ours := func(h agentapi.Health) []agentapi.FirstResponderBundle {
+		var out []agentapi.FirstResponderBundle
+		for _, b := range h.FirstResponder {
+			if b.Container == stuck {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
 	var h agentapi.Health
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var err error
 		h, err = cl.Health(context.Background())
 		must(t, err)
-		if len(h.FirstResponder) > 0 {
+		if len(ours(h)) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -124,7 +135,7 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 	if h.DThreads < 1 || h.OldestDSeconds < 1.9 || h.Episodes < 1 || h.ScannedAt.IsZero() {
 		t.Fatalf("health figures = %+v", h)
 	}
-	b := h.FirstResponder[0]
+	b := ours(h)[0]
 	if b.Container != stuck || b.AppGUID != "app-stuck" || b.Bytes == 0 || !strings.HasPrefix(b.Path, c.cfg.FirstResponder.Dir) {
 		t.Fatalf("bundle = %+v", b)
 	}
@@ -166,14 +177,18 @@ func TestStuckContainerShowsInMetricsHealthAndFirstResponder(t *testing.T) {
 	}
 	st, err := cl.Status(context.Background())
 	must(t, err)
-	if len(st.FirstResponder) != 1 || st.FirstResponder[0].Path != b.Path {
+	listed := false
+	for _, sb := range st.FirstResponder {
+		listed = listed || sb.Path == b.Path
+	}
+	if !listed {
 		t.Fatalf("status lists bundles %+v, want %s", st.FirstResponder, b.Path)
 	}
 	// One bundle per episode: polls go on, the episode goes on.
 	time.Sleep(2500 * time.Millisecond)
 	h2, err := cl.Health(context.Background())
 	must(t, err)
-	if len(h2.FirstResponder) != 1 || h2.Episodes != h.Episodes {
-		t.Fatalf("the same episode made %d bundles, episodes %d -> %d", len(h2.FirstResponder), h.Episodes, h2.Episodes)
+	if n := len(ours(h2)); n != 1 {
+		t.Fatalf("the same episode made %d bundles", n)
 	}
 }
