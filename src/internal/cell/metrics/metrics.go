@@ -20,6 +20,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
 // Namespace prefixes every metric of the agent.
@@ -70,7 +71,7 @@ type Metrics struct {
 }
 
 type gaugeDescs struct {
-	threads, frozen, oldest, suspects, suspectAge, scanned, lastScan, phase, stepState, scanMax, stepMax, destroyMax *prometheus.Desc
+	threads, frozen, oldest, suspects, suspectAge, scanned, lastScan, phase, stepState, scanMax, stepMax, destroyMax, blockedReads *prometheus.Desc
 }
 
 // Phases and step states get a series each, 1 for the current one.
@@ -108,18 +109,19 @@ func New(src Sources) *Metrics {
 	m.destroy = prometheus.NewHistogram(prometheus.HistogramOpts{Name: name("container_destroy_duration_seconds"),
 		Help: "Duration of each container destroy while pruning.", Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}})
 	m.gaugeDescs = gaugeDescs{
-		threads:    prometheus.NewDesc(name("dstate_threads"), "Threads in D state now, counted per thread (frozen by the agent itself left out).", nil, nil),
-		frozen:     prometheus.NewDesc(name("dstate_threads_frozen_by_agent"), "Threads in D state now because the agent froze their kept container.", nil, nil),
-		oldest:     prometheus.NewDesc(name("dstate_oldest_seconds"), "How long the longest-stuck thread has been in D state.", nil, nil),
-		suspects:   prometheus.NewDesc(name("suspect_containers"), "Containers with a thread in D state past suspect_after now.", nil, nil),
-		suspectAge: prometheus.NewDesc(name("suspect_dstate_seconds"), "Per suspect container: how long its longest-stuck thread has been in D state.", []string{"container", "app"}, nil),
-		scanned:    prometheus.NewDesc(name("scanned_processes"), "Processes the last D-state scan read.", nil, nil),
-		lastScan:   prometheus.NewDesc(name("last_scan_timestamp_seconds"), "Unix time of the last D-state scan; a stale value means the agent's own poller is stuck.", nil, nil),
-		phase:      prometheus.NewDesc(name("sequestration_phase"), "1 for the sequestration phase the cell is in (idle, running, done, failed), 0 for the others.", []string{"phase"}, nil),
-		stepState:  prometheus.NewDesc(name("sequestration_step_state"), "1 for each cell-side step's current state, 0 for the other states.", []string{"step", "state"}, nil),
-		scanMax:    prometheus.NewDesc(name("scan_duration_max_seconds"), "Longest D-state scan in the last hour.", nil, nil),
-		stepMax:    prometheus.NewDesc(name("step_duration_max_seconds"), "Longest run of each step in the last hour.", []string{"step"}, nil),
-		destroyMax: prometheus.NewDesc(name("container_destroy_duration_max_seconds"), "Longest container destroy in the last hour.", nil, nil),
+		threads:      prometheus.NewDesc(name("dstate_threads"), "Threads in D state now, counted per thread (frozen by the agent itself left out).", nil, nil),
+		frozen:       prometheus.NewDesc(name("dstate_threads_frozen_by_agent"), "Threads in D state now because the agent froze their kept container.", nil, nil),
+		oldest:       prometheus.NewDesc(name("dstate_oldest_seconds"), "How long the longest-stuck thread has been in D state.", nil, nil),
+		suspects:     prometheus.NewDesc(name("suspect_containers"), "Containers with a thread in D state past suspect_after now.", nil, nil),
+		suspectAge:   prometheus.NewDesc(name("suspect_dstate_seconds"), "Per suspect container: how long its longest-stuck thread has been in D state.", []string{"container", "app"}, nil),
+		scanned:      prometheus.NewDesc(name("scanned_processes"), "Processes the last D-state scan read.", nil, nil),
+		lastScan:     prometheus.NewDesc(name("last_scan_timestamp_seconds"), "Unix time of the last D-state scan; a stale value means the agent's own poller is stuck.", nil, nil),
+		phase:        prometheus.NewDesc(name("sequestration_phase"), "1 for the sequestration phase the cell is in (idle, running, done, failed), 0 for the others.", []string{"phase"}, nil),
+		stepState:    prometheus.NewDesc(name("sequestration_step_state"), "1 for each cell-side step's current state, 0 for the other states.", []string{"step", "state"}, nil),
+		scanMax:      prometheus.NewDesc(name("scan_duration_max_seconds"), "Longest D-state scan in the last hour.", nil, nil),
+		stepMax:      prometheus.NewDesc(name("step_duration_max_seconds"), "Longest run of each step in the last hour.", []string{"step"}, nil),
+		destroyMax:   prometheus.NewDesc(name("container_destroy_duration_max_seconds"), "Longest container destroy in the last hour.", nil, nil),
+		blockedReads: prometheus.NewDesc(name("procfs_reads_blocked"), "Reads of /proc files (cmdline, stack...) given up at their deadline and still blocked: processes stuck so hard that reading about them hangs.", nil, nil),
 	}
 	m.reg.MustRegister(m.episodes, m.hungTasks, m.bundles, m.scan, m.step, m.destroy, gauges{m})
 	for _, r := range []string{BundleCaptured, BundleRateLimited, BundleDiskCap, BundleFailed} {
@@ -233,7 +235,7 @@ type gauges struct{ m *Metrics }
 
 func (g gauges) Describe(ch chan<- *prometheus.Desc) {
 	d := g.m.gaugeDescs
-	for _, x := range []*prometheus.Desc{d.threads, d.frozen, d.oldest, d.suspects, d.suspectAge, d.scanned, d.lastScan, d.phase, d.stepState, d.scanMax, d.stepMax, d.destroyMax} {
+	for _, x := range []*prometheus.Desc{d.threads, d.frozen, d.oldest, d.suspects, d.suspectAge, d.scanned, d.lastScan, d.phase, d.stepState, d.scanMax, d.stepMax, d.destroyMax, d.blockedReads} {
 		ch <- x
 	}
 }
@@ -286,6 +288,7 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+	ch <- prometheus.MustNewConstMetric(d.blockedReads, prometheus.GaugeValue, float64(procfs.StuckReads()))
 	ch <- prometheus.MustNewConstMetric(d.scanMax, prometheus.GaugeValue, m.scanMax.max(now))
 	ch <- prometheus.MustNewConstMetric(d.destroyMax, prometheus.GaugeValue, m.destroyMax.max(now))
 	m.mu.Lock()
