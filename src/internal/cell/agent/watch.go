@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -31,6 +32,8 @@ type Watch struct {
 	Logger         lager.Logger
 
 	captures sync.WaitGroup
+	// kmsgErr is why the kernel log cannot be followed, for the health.
+	kmsgErr atomic.Value
 }
 
 // Run polls until ctx ends; first-responder captures run beside the
@@ -46,6 +49,7 @@ func (w *Watch) Run(ctx context.Context) {
 	if w.HungTasks != nil {
 		go func() {
 			if err := w.HungTasks.Run(ctx); err != nil {
+				w.kmsgErr.Store(err.Error())
 				w.Logger.Error("hung-task-reports-unavailable", err)
 			}
 		}()
@@ -188,6 +192,9 @@ func (w *Watch) Health(cellID, phase string) agentapi.Health {
 		h.Suspects = append(h.Suspects, *s)
 	}
 	sort.Slice(h.Suspects, func(i, j int) bool { return h.Suspects[i].OldestSeconds > h.Suspects[j].OldestSeconds })
+	if msg, _ := w.kmsgErr.Load().(string); msg != "" {
+		h.Warnings = append(h.Warnings, "the kernel's hung-task reports are no longer followed: "+msg)
+	}
 	if w.HungTasks != nil {
 		h.HungTaskReports = w.HungTasks.Total()
 		for _, rep := range w.HungTasks.Recent() {
