@@ -18,9 +18,11 @@ func newAgentCommand() *cobra.Command {
 		Use:   "agent --config FILE",
 		Short: "Run the cell agent: the mTLS API that sequesters this cell",
 		Long: `agent runs on a Diego cell as root under monit. It serves the mTLS API
-(/v1/inventory, /v1/plan, /v1/sequester, /v1/status), polls for processes
-stuck in D state, and resumes a journaled sequestration after a restart.
-It logs lager JSON to stdout.`,
+(/v1/inventory, /v1/plan, /v1/sequester, /v1/status, /v1/health), watches
+every thread for D state and the kernel log for hung-task reports, captures
+first-responder evidence when a container becomes a suspect, serves
+Prometheus metrics over mTLS on a port of its own when enabled, and resumes
+a journaled sequestration after a restart. It logs lager JSON to stdout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg config.Agent

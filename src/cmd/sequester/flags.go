@@ -102,6 +102,15 @@ func (f *agentFlags) bind(cmd *cobra.Command) {
 }
 
 func (f *agentFlags) dialer() (director.AgentDialer, error) {
+	cfg, err := f.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	return agentDialer(f.port, cfg), nil
+}
+
+// tlsConfig loads the agents' client mTLS material.
+func (f *agentFlags) tlsConfig() (*tls.Config, error) {
 	if f.ca == "" || f.cert == "" || f.key == "" {
 		return nil, refused(errors.New("agent mTLS material missing: set --agent-ca/--agent-cert/--agent-key or SEQUESTER_AGENT_CA/CERT/KEY"))
 	}
@@ -112,7 +121,7 @@ func (f *agentFlags) dialer() (director.AgentDialer, error) {
 	if f.serverName != "" {
 		cfg.ServerName = f.serverName
 	}
-	return agentDialer(f.port, cfg), nil
+	return cfg, nil
 }
 
 // agentDialer is swapped by tests to reach in-process agents on loopback.

@@ -74,6 +74,7 @@ func addLocalStatus(cmd *cobra.Command) {
 		if err != nil {
 			return err
 		}
+		st.FirstResponder = agent.LocalFirstResponder(cfg)
 		asJSON, _ := c.Flags().GetBool("json")
 		if asJSON {
 			return writeJSON(c.OutOrStdout(), st)

@@ -34,6 +34,7 @@ type Service interface {
 	Plan(ctx context.Context, req SequesterRequest) (Plan, error)
 	Sequester(ctx context.Context, req SequesterRequest) (Status, error)
 	Status(ctx context.Context) (Status, error)
+	Health(ctx context.Context) (Health, error)
 }
 
 // ServerTLSConfig builds the agent's server side of mTLS: its identity and
@@ -76,6 +77,10 @@ func Handler(logger lager.Logger, svc Service) http.Handler {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		st, err := svc.Status(r.Context())
 		reply(w, http.StatusOK, st, err)
+	})
+	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
+		h, err := svc.Health(r.Context())
+		reply(w, http.StatusOK, h, err)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, ErrorResponse{Error: fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)})
@@ -203,20 +208,13 @@ type Server struct {
 // Listen binds address with tlsConfig, which must require client
 // certificates: the agent has no plaintext listener.
 func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Service, opts ...ListenOption) (*Server, error) {
-	if tlsConfig == nil || tlsConfig.ClientAuth != tls.RequireAndVerifyClientCert || tlsConfig.ClientCAs == nil {
-		return nil, errors.New("agent API refuses to listen without mTLS (client certificates verified against a CA)")
-	}
-	if tlsConfig.MinVersion < tls.VersionTLS12 {
-		tlsConfig = tlsConfig.Clone()
-		tlsConfig.MinVersion = tls.VersionTLS12
-	}
-	l, err := net.Listen("tcp", address)
+	l, err := ListenMTLS("agent API", address, tlsConfig)
 	if err != nil {
-		return nil, fmt.Errorf("agent API listen %s: %w", address, err)
+		return nil, err
 	}
 	s := &Server{
 		logger:   logger.Session("api-server", lager.Data{"address": l.Addr().String()}),
-		listener: tls.NewListener(l, tlsConfig),
+		listener: l,
 	}
 	limits := DefaultServerLimits
 	for _, o := range opts {
@@ -234,6 +232,24 @@ func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Serv
 		ErrorLog: log.New(serverErrorLog{s.logger}, "", 0),
 	}
 	return s, nil
+}
+
+// ListenMTLS binds address behind TLS that requires and verifies client
+// certificates; anything less is refused, so no listener of the agent
+// (the API, the metrics) can ever serve plaintext or anonymous clients.
+func ListenMTLS(what, address string, tlsConfig *tls.Config) (net.Listener, error) {
+	if tlsConfig == nil || tlsConfig.ClientAuth != tls.RequireAndVerifyClientCert || tlsConfig.ClientCAs == nil {
+		return nil, fmt.Errorf("%s refuses to listen without mTLS (client certificates verified against a CA)", what)
+	}
+	if tlsConfig.MinVersion < tls.VersionTLS12 {
+		tlsConfig = tlsConfig.Clone()
+		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	l, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("%s listen %s: %w", what, address, err)
+	}
+	return tls.NewListener(l, tlsConfig), nil
 }
 
 // Addr is the bound address (useful with port 0).

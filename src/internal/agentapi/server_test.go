@@ -47,6 +47,10 @@ func (s *recordingService) Status(context.Context) (agentapi.Status, error) {
 	return agentapi.Status{Phase: agentapi.PhaseIdle}, s.err
 }
 
+func (s *recordingService) Health(context.Context) (agentapi.Health, error) {
+	return agentapi.Health{CellID: "cell-1", DThreads: 2, Suspects: []agentapi.Suspect{{Container: "h-1", DThreads: 2}}}, s.err
+}
+
 type served struct {
 	url    string
 	ca     *agentapitest.CA
@@ -186,5 +190,18 @@ func TestARequestWithAnUnknownFieldIsRejectedBeforeTheService(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown route status = %d", resp.StatusCode)
+	}
+}
+
+func TestHealthTravelsOverMutualTLS(t *testing.T) {
+	s := serve(t)
+	good := s.ca.Issue(t, "cli")
+	c := agentapi.NewClient(s.url, &tls.Config{RootCAs: s.ca.Pool(), Certificates: []tls.Certificate{good.TLSCertificate(t)}, MinVersion: tls.VersionTLS12})
+	h, err := c.Health(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.CellID != "cell-1" || h.DThreads != 2 || len(h.Suspects) != 1 || h.Suspects[0].Container != "h-1" {
+		t.Fatalf("Health = %+v", h)
 	}
 }

@@ -8,12 +8,16 @@
 //	POST /v1/sequester  SequesterRequest -> Status    (202; runs in the background,
 //	                                                   idempotent per operation_id)
 //	GET  /v1/status                    -> Status
+//	GET  /v1/health                    -> Health    (D-state figures, suspects,
+//	                                                   hung-task reports, first-responder bundles)
 //
 // Errors are {"error": "..."}; 400 and 422 mean the request was refused and
 // nothing changed, 409 means another operation owns the cell.
 package agentapi
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
@@ -87,7 +91,10 @@ type SequesterRequest struct {
 }
 
 type Plan struct {
-	CellID string      `json:"cell_id"`
+	CellID string `json:"cell_id"`
+	// Health is the cell's D-state figures when the plan was made, the
+	// same as `sequester suspects` shows.
+	Health *Health     `json:"health,omitempty"`
 	Keep   []Container `json:"keep"`
 	Prune  []Container `json:"prune"`
 	Steps  []string    `json:"steps"`
@@ -200,8 +207,11 @@ type Status struct {
 	EvidenceBytes int64                    `json:"evidence_bytes,omitempty"`
 	SSH           SSHStatus                `json:"ssh"`
 	Durations     map[string]DurationStats `json:"durations,omitempty"`
-	Error         string                   `json:"error,omitempty"`
-	UpdatedAt     time.Time                `json:"updated_at"`
+	// FirstResponder lists the bundles captured when containers first
+	// became suspects, before any sequestration.
+	FirstResponder []FirstResponderBundle `json:"first_responder,omitempty"`
+	Error          string                 `json:"error,omitempty"`
+	UpdatedAt      time.Time              `json:"updated_at"`
 	// Version is the answering agent's build: the release version.
 	Version string `json:"version,omitempty"`
 	// ContainedAt is when the last contain step finished: the BOSH agent
@@ -213,4 +223,98 @@ type Status struct {
 // ErrorResponse is the body of every non-2xx answer.
 type ErrorResponse struct {
 	Error string `json:"error"`
+}
+
+// Health is what a cell's D-state watch knows now: the figures operators
+// sort cells by before choosing one to sequester.
+type Health struct {
+	CellID string `json:"cell_id"`
+	// ScannedAt is the last poll of /proc; a stale one means the agent's
+	// own poller is stuck, which is itself a sign.
+	ScannedAt time.Time `json:"scanned_at"`
+	Scanned   int       `json:"scanned"`
+	// ScanSeconds is how long the last scan took.
+	ScanSeconds float64 `json:"scan_seconds"`
+	// DThreads counts threads in D state now (not processes), frozen ones
+	// of ours left out.
+	DThreads       int     `json:"d_threads"`
+	OldestDSeconds float64 `json:"oldest_d_seconds"`
+	// SuspectAfterSeconds is the threshold that makes a suspect.
+	SuspectAfterSeconds float64   `json:"suspect_after_seconds"`
+	Suspects            []Suspect `json:"suspects"`
+	// Episodes counts containers that became suspects since the agent started.
+	Episodes int `json:"episodes"`
+	// HungTaskReports counts the kernel's "blocked for more than N
+	// seconds" reports since the agent started.
+	HungTaskReports int        `json:"hung_task_reports"`
+	RecentHungTasks []HungTask `json:"recent_hung_tasks,omitempty"`
+	// FirstResponder lists the first-responder bundles on the cell.
+	FirstResponder []FirstResponderBundle `json:"first_responder"`
+	// Phase is the sequestration phase (idle when none).
+	Phase    string   `json:"phase"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Suspect is a container with a thread in D state past the threshold.
+type Suspect struct {
+	Container     string  `json:"container"`
+	AppGUID       string  `json:"app_guid,omitempty"`
+	Index         *int    `json:"index,omitempty"`
+	DThreads      int     `json:"d_threads"`
+	OldestSeconds float64 `json:"oldest_seconds"`
+}
+
+// App names a suspect's app as "GUID/INDEX", or "unknown app".
+func (s Suspect) App() string {
+	if s.AppGUID == "" {
+		return "unknown app"
+	}
+	if s.Index == nil {
+		return "app " + s.AppGUID
+	}
+	return fmt.Sprintf("app %s/%d", s.AppGUID, *s.Index)
+}
+
+// Summary is the health figures in one line, as `sequester plan` and the
+// errand show them for their target.
+func (h Health) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d thread(s) in D state", h.DThreads)
+	if h.OldestDSeconds > 0 {
+		fmt.Fprintf(&b, ", the oldest for %s", (time.Duration(h.OldestDSeconds) * time.Second).String())
+	}
+	if len(h.Suspects) == 0 {
+		b.WriteString("; no suspect container")
+	} else {
+		var ss []string
+		for _, s := range h.Suspects {
+			ss = append(ss, fmt.Sprintf("%s (%s, %d thread(s), %s)", s.Container, s.App(), s.DThreads, (time.Duration(s.OldestSeconds)*time.Second).String()))
+		}
+		fmt.Fprintf(&b, "; suspects: %s", strings.Join(ss, ", "))
+	}
+	fmt.Fprintf(&b, "; %d hung-task report(s); %d first-responder bundle(s)", h.HungTaskReports, len(h.FirstResponder))
+	return b.String()
+}
+
+// HungTask is one hung-task report of the kernel.
+type HungTask struct {
+	At        time.Time `json:"at"`
+	Comm      string    `json:"comm"`
+	Pid       int       `json:"pid"`
+	Seconds   int       `json:"seconds"`
+	Container string    `json:"container,omitempty"`
+}
+
+// FirstResponderBundle is the evidence captured when a container first
+// became a suspect.
+type FirstResponderBundle struct {
+	Path       string    `json:"path"`
+	Container  string    `json:"container"`
+	AppGUID    string    `json:"app_guid,omitempty"`
+	Index      *int      `json:"index,omitempty"`
+	CapturedAt time.Time `json:"captured_at"`
+	Bytes      int64     `json:"bytes"`
+	// Seconds is how long the capture took.
+	Seconds   float64 `json:"seconds"`
+	Truncated bool    `json:"truncated,omitempty"`
 }

@@ -29,6 +29,9 @@ type Agent struct {
 	DState    DState    `json:"dstate"`
 	Prune     Prune     `json:"prune"`
 	Isolation Isolation `json:"isolation"`
+
+	Metrics        Metrics        `json:"metrics"`
+	FirstResponder FirstResponder `json:"first_responder"`
 }
 
 // TLS names PEM files. For the agent: its server cert and the CA its clients
@@ -116,6 +119,28 @@ type DState struct {
 	// SuspectAfterSeconds: a process in D state this long marks its
 	// container a suspect.
 	SuspectAfterSeconds int `json:"suspect_after_seconds"`
+	// KmsgPath is the kernel log followed for hung-task reports
+	// (default /dev/kmsg; "-" turns the follower off).
+	KmsgPath string `json:"kmsg_path,omitempty"`
+}
+
+// Metrics is the Prometheus endpoint: mTLS only, with a client CA of its
+// own (the metrics scraper's), never the API's.
+type Metrics struct {
+	Enabled bool `json:"enabled"`
+	// ListenAddress is host:port of the metrics endpoint.
+	ListenAddress string `json:"listen_address"`
+	TLS           TLS    `json:"tls"`
+}
+
+// FirstResponder bounds the evidence captured when a container first
+// becomes a suspect.
+type FirstResponder struct {
+	Enabled        bool   `json:"enabled"`
+	Dir            string `json:"dir"`
+	MaxPerHour     int    `json:"max_per_hour"`
+	MaxTotalBytes  int64  `json:"max_total_bytes"`
+	MaxBundleBytes int64  `json:"max_bundle_bytes"`
 }
 
 type Prune struct {

@@ -462,6 +462,9 @@ func (f *Flow) report() *Report {
 	if f.Tasks != nil {
 		rep.Tasks = f.Tasks.Timings()
 	}
+	if f.t != nil && f.t.agentPlan != nil {
+		rep.Health = f.t.agentPlan.Health
+	}
 	return rep
 }
 

@@ -64,6 +64,8 @@ type Report struct {
 	CaseID      string       `json:"case_id,omitempty"`
 	// ReleasedAt: when release deleted the old VM.
 	ReleasedAt *time.Time `json:"released_at,omitempty"`
+	// Health is the cell's D-state figures at preflight (this run's).
+	Health *agentapi.Health `json:"health,omitempty"`
 }
 
 // ReportEvidence points at what was captured and what was checked.
@@ -152,6 +154,9 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "Sequestration %s of %s in deployment %s: %s (sequester %s)\n", r.RecordID, r.Instance, r.Deployment, strings.ToUpper(r.State), r.Version)
 	if r.RequestedBy != "" || r.Reason != "" || r.CaseID != "" {
 		fmt.Fprintf(w, "  requested by %q, reason %q, case %q\n", r.RequestedBy, r.Reason, r.CaseID)
+	}
+	if r.Health != nil {
+		fmt.Fprintf(w, "  cell health at preflight: %s\n", r.Health.Summary())
 	}
 	if r.State == record.StateReleased {
 		at := ""
@@ -295,6 +300,9 @@ func (p *PlanReport) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  step  %s\n", s)
 		}
 		fmt.Fprintf(w, "  ssh   %s\n", sshLine(p.Agent.SSH))
+		if p.Agent.Health != nil {
+			fmt.Fprintf(w, "  health %s\n", p.Agent.Health.Summary())
+		}
 		for _, pt := range p.Agent.Parts {
 			mark := "ready"
 			switch {

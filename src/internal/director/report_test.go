@@ -104,3 +104,26 @@ func TestReportGivesTheTimeToContainAndHowLongTheBridgeLasted(t *testing.T) {
 		})
 	}
 }
+
+// The errand's report and the plan show the target cell's D-state
+// figures as `sequester suspects` does.
+func TestReportAndPlanShowTheCellsHealthFigures(t *testing.T) {
+	idx := 1
+	h := &agentapi.Health{DThreads: 4, OldestDSeconds: 300, HungTaskReports: 1,
+		Suspects:       []agentapi.Suspect{{Container: "h-1", AppGUID: "app-1", Index: &idx, DThreads: 4, OldestSeconds: 300}},
+		FirstResponder: []agentapi.FirstResponderBundle{{Path: "/b.tar.gz"}}}
+	want := "4 thread(s) in D state, the oldest for 5m0s; suspects: h-1 (app app-1/1, 4 thread(s), 5m0s); 1 hung-task report(s); 1 first-responder bundle(s)"
+	rep := director.NewReport(&record.Record{ID: "seq-1", Deployment: "cf", InstanceGroup: "diego-cell", InstanceID: "abc", State: record.StateComplete})
+	rep.Health = h
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	if !strings.Contains(out.String(), "cell health at preflight: "+want) {
+		t.Errorf("report lacks the figures:\n%s", out.String())
+	}
+	out.Reset()
+	plan := &director.PlanReport{Deployment: "cf", Instance: "diego-cell/abc", Agent: &agentapi.Plan{Health: h}}
+	plan.WriteText(&out)
+	if !strings.Contains(out.String(), "health "+want) {
+		t.Errorf("plan lacks the figures:\n%s", out.String())
+	}
+}

@@ -31,8 +31,23 @@ func agentTLS() map[string]any {
 	}}
 }
 
+// metricsTLS is the metrics endpoint's material: a CA other than the
+// API's, as the metric scraper CA is.
+func metricsTLS() map[string]any {
+	ca := "-----BEGIN CERTIFICATE-----\nMIIBmetricScraperCA\n-----END CERTIFICATE-----"
+	return map[string]any{"tls": map[string]any{
+		"ca": ca, "certificate": pem("CERTIFICATE"), "private_key": pem("PRIVATE KEY"),
+	}}
+}
+
+// render renders a job. The agent's metrics are on by default and need
+// their mTLS material, so an agent render without a metrics block gets
+// metricsTLS.
 func render(t *testing.T, job string, props map[string]any) (map[string]string, error) {
 	t.Helper()
+	if job == "sequester-agent" && props["metrics"] == nil {
+		props["metrics"] = metricsTLS()
+	}
 	requireCommand(t, "ruby")
 	j, err := jobrender.Load(repoRoot(t), job)
 	if err != nil {
@@ -107,8 +122,15 @@ func TestAgentRendersWithDefaults(t *testing.T) {
 		},
 		BoshAgent: config.BoshAgent{Stop: true, Supervisor: "auto", RunitService: "/etc/sv/agent", SvBinary: "sv", SystemdUnit: "bosh-agent"},
 		SSH:       config.SSH{User: "investigator", PublicKeys: []string{}, SourceCIDRs: []string{}, Port: 22},
-		DState:    config.DState{PollIntervalSeconds: 10, SuspectAfterSeconds: 150},
+		DState:    config.DState{PollIntervalSeconds: 10, SuspectAfterSeconds: 150, KmsgPath: "/dev/kmsg"},
 		Prune:     config.Prune{Workers: 16},
+		Metrics: config.Metrics{Enabled: true, ListenAddress: "0.0.0.0:8898", TLS: config.TLS{
+			CAFile:   "/var/vcap/jobs/sequester-agent/config/certs/metrics-ca.pem",
+			CertFile: "/var/vcap/jobs/sequester-agent/config/certs/metrics.crt",
+			KeyFile:  "/var/vcap/jobs/sequester-agent/config/certs/metrics.key",
+		}},
+		FirstResponder: config.FirstResponder{Enabled: true, Dir: "/var/vcap/data/sequester-agent/first-responder",
+			MaxPerHour: 6, MaxTotalBytes: 268435456, MaxBundleBytes: 16777216},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("agent.json\n got %+v\nwant %+v", cfg, want)

@@ -70,6 +70,7 @@ investigator_source_cidrs: [10.0.0.5/32]
 		{"errand verifying with BBS", "sequester.yml", ops("verify-with-bbs.yml"), "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/bbs/url", "https://bbs.service.cf.internal:8889"},
 		{"addon as is", "runtime-config.yml", nil, "/addons/name=sequester-agent/include/jobs/name=rep/release", "diego"},
 		{"addon with investigator keys and sudo", "runtime-config.yml", ops("investigator-keys.yml", "investigator-sudo.yml"), "/addons/name=sequester-agent/jobs/name=sequester-agent/properties/investigator/public_keys/0", "ssh-ed25519 AAAAC3 sre@jumpbox"},
+		{"addon without metrics", "runtime-config.yml", ops("disable-metrics.yml"), "/addons/name=sequester-agent/jobs/name=sequester-agent/properties/metrics/enabled", "false"},
 	}
 	// sequester.yml generates the certificates first; the addon reads them.
 	for _, c := range cases {
@@ -97,6 +98,26 @@ investigator_source_cidrs: [10.0.0.5/32]
 		"--path", "/instance_groups/name=sequester-cell/jobs/name=sequester-cell/properties/agent/tls/ca")
 	if rc != errand || !strings.Contains(rc, "BEGIN CERTIFICATE") {
 		t.Errorf("the addon and the errand do not share the agent CA")
+	}
+
+	// The metrics endpoint trusts the metric scraper CA, which is not the
+	// API's: a scraper's certificate must not open the agent's API.
+	metricsCA := run(t, "", nil, bosh, "interpolate", filepath.Join(dir, "runtime-config.yml"), "--var-errs", "--vars-store", store, "-l", vars,
+		"--path", "/addons/name=sequester-agent/jobs/name=sequester-agent/properties/metrics/tls/ca")
+	var creds struct {
+		MetricScraperCA struct {
+			Certificate string `yaml:"certificate"`
+		} `yaml:"metric_scraper_ca"`
+	}
+	b, err := os.ReadFile(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &creds); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(metricsCA) != strings.TrimSpace(creds.MetricScraperCA.Certificate) || metricsCA == rc {
+		t.Errorf("the addon's metrics CA is not the metric scraper CA, or is the API's")
 	}
 }
 

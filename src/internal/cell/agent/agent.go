@@ -118,7 +118,11 @@ type Deps struct {
 	// its firewall, the container backend, the BOSH agent's supervisor).
 	// Each problem of a part that is not advisory refuses a sequester.
 	Preflight []Check
-	Now       func() time.Time
+	// Watch is the D-state watch behind Health (optional).
+	Watch *Watch
+	// ObserveDestroy is told each container destroy's duration (metrics).
+	ObserveDestroy func(time.Duration)
+	Now            func() time.Time
 }
 
 // Check is one preflight check of a cell part. Run says how the part was
@@ -405,17 +409,58 @@ func (a *Agent) Plan(ctx context.Context, req agentapi.SequesterRequest) (agenta
 		}
 	}
 	p, err := a.prepare(ctx, req)
+	if err == nil {
+		h, _ := a.Health(ctx)
+		p.plan.Health = &h
+	}
 	return p.plan, err
+}
+
+// Health is the D-state watch's figures: threads in D, suspects with
+// their apps, the kernel's hung-task reports, first-responder bundles.
+func (a *Agent) Health(ctx context.Context) (agentapi.Health, error) {
+	st, err := a.Status(ctx)
+	if err != nil {
+		return agentapi.Health{}, err
+	}
+	return a.d.Watch.Health(a.d.CellID, st.Phase), nil
+}
+
+// FrozeItself tells whether the agent froze the container: a kept
+// container of its operation, isolated with freeze. The D-state scan
+// leaves only those out; a container frozen by anyone else is as stuck
+// as any other.
+func (a *Agent) FrozeItself(handle string) bool {
+	st, ok := a.d.Journal.Current()
+	if !ok || !(st.Request.Freeze || a.d.Freeze) {
+		return false
+	}
+	if step := st.Step(agentapi.StepIsolateKept); step == nil || step.State == agentapi.StepPending {
+		return false
+	}
+	for _, h := range st.Status.Kept {
+		if h == handle {
+			return true
+		}
+	}
+	return false
 }
 
 // Status is the journaled operation, or idle.
 func (a *Agent) Status(context.Context) (agentapi.Status, error) {
 	st, ok := a.d.Journal.Current()
 	if !ok {
-		return agentapi.Status{CellID: a.d.CellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}, UpdatedAt: a.d.Now().UTC(), Version: version.Version}, nil
+		return a.withBundles(agentapi.Status{CellID: a.d.CellID, Phase: agentapi.PhaseIdle, Steps: []agentapi.Step{}, Kept: []string{}, Pruned: []string{}, UpdatedAt: a.d.Now().UTC(), Version: version.Version}), nil
 	}
 	st.Status.Version = version.Version
-	return st.Status, nil
+	return a.withBundles(st.Status), nil
+}
+
+func (a *Agent) withBundles(st agentapi.Status) agentapi.Status {
+	if a.d.Watch != nil && a.d.Watch.FirstResponder != nil {
+		st.FirstResponder = a.d.Watch.FirstResponder.Bundles()
+	}
+	return st
 }
 
 // Sequester starts the sequence in the background and returns its status.

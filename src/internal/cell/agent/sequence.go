@@ -264,7 +264,7 @@ func (a *Agent) pruneContainers(ctx context.Context, logger lager.Logger, st *jo
 		logger.Info("containers-appeared-after-plan", lager.Data{"container_handles": late})
 		targets = append(targets, late...)
 	}
-	res := prune.Run(ctx, logger, b, targets, prune.Options{Workers: a.d.PruneWorkers, Keep: kept})
+	res := prune.Run(ctx, logger, b, targets, prune.Options{Workers: a.d.PruneWorkers, Keep: kept, ObserveDestroy: a.d.ObserveDestroy})
 	st.Status.Pruned = res.Pruned
 	if st.Status.Pruned == nil {
 		st.Status.Pruned = []string{}

@@ -9,6 +9,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/metrics"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 )
@@ -31,6 +32,21 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 		return err
 	}
 	defer a.Close()
+	if w.Scanner != nil {
+		w.Scanner.SetFrozenByAgent(a.FrozeItself)
+	}
+	var metricsSrv *metrics.Server
+	if w.Metrics != nil {
+		// Metrics on means mTLS with the scraper's CA; a missing or wrong
+		// certificate stops the agent rather than serving plaintext.
+		mtls, err := agentapi.ServerTLSConfig(cfg.Metrics.TLS.CAFile, cfg.Metrics.TLS.CertFile, cfg.Metrics.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		if metricsSrv, err = w.Metrics.Listen(logger, cfg.Metrics.ListenAddress, mtls); err != nil {
+			return err
+		}
+	}
 	tlsCfg, err := agentapi.ServerTLSConfig(cfg.TLS.CAFile, cfg.TLS.CertFile, cfg.TLS.KeyFile)
 	if err != nil {
 		return err
@@ -41,16 +57,31 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 	}
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
-	if w.Scanner != nil {
+	watchDone := make(chan struct{})
+	if w.Watch != nil && w.Watch.Scanner != nil {
 		// One poll before serving, so the first inventory knows suspects.
-		if _, err := w.Scanner.Poll(); err != nil {
-			logger.Error("first-dstate-poll-failed", err)
-		}
-		go w.Scanner.Run(pollCtx, w.PollInterval)
+		w.Watch.PollOnce(pollCtx)
+		go func() {
+			defer close(watchDone)
+			w.Watch.Run(pollCtx)
+		}()
+	} else {
+		close(watchDone)
 	}
-	served := make(chan error, 1)
+	defer func() { stopPolling(); <-watchDone }()
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve() }()
-	logger.Info("started", lager.Data{"address": srv.Addr(), "cell_id": cfg.CellID})
+	data := lager.Data{"address": srv.Addr(), "cell_id": cfg.CellID, "metrics": "off"}
+	if metricsSrv != nil {
+		go func() {
+			if err := metricsSrv.Serve(); err != nil {
+				served <- fmt.Errorf("metrics endpoint: %w", err)
+			}
+		}()
+		defer metricsSrv.Shutdown(context.Background())
+		data["metrics"] = metricsSrv.Addr()
+	}
+	logger.Info("started", data)
 	rearmRestartGuards(ctx, logger, w.Deps)
 	if w.Monit != nil {
 		// Said once at start, in the job's log: whether monit answers this

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 )
 
 // LocalStatus reads the journaled status from the state dir, without the
@@ -25,6 +27,19 @@ func LocalStatus(cellID, stateDir string) (agentapi.Status, error) {
 		return agentapi.Status{}, err
 	}
 	return st.Status, nil
+}
+
+// LocalFirstResponder lists the first-responder bundles on this cell from
+// their directory, for a status read without the agent.
+func LocalFirstResponder(cfg config.Agent) []agentapi.FirstResponderBundle {
+	if !cfg.FirstResponder.Enabled {
+		return nil
+	}
+	dir, err := firstResponderDir(cfg)
+	if err != nil {
+		return nil
+	}
+	return (&evidence.FirstResponder{Dir: dir}).Bundles()
 }
 
 // WriteStatus prints a status for people.
@@ -57,6 +72,12 @@ func WriteStatus(w io.Writer, st agentapi.Status) {
 		tw.Flush()
 	}
 	fmt.Fprintf(w, "\nkept (%d):   %s\n", len(st.Kept), strings.Join(st.Kept, ", "))
+	if len(st.FirstResponder) > 0 {
+		fmt.Fprintf(w, "first-responder bundles (%d):\n", len(st.FirstResponder))
+		for _, b := range st.FirstResponder {
+			fmt.Fprintf(w, "  %s  %s  %s  %d bytes\n", b.CapturedAt.UTC().Format(time.RFC3339), b.Container, b.Path, b.Bytes)
+		}
+	}
 	fmt.Fprintf(w, "pruned (%d): %s\n", len(st.Pruned), abbreviateList(st.Pruned, 10))
 	writeHandleMap(w, "prune failures:", st.PruneFailures, func(v string) string { return v })
 	writeHandleMap(w, "pruned, left behind (for garden or an operator to free):", st.PruneLeftovers, func(v []string) string { return strings.Join(v, "; ") })

@@ -17,8 +17,10 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/dstate"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/evidence"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/hungtask"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/isolation"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/metrics"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/sshaccess"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/stopper"
@@ -33,6 +35,10 @@ type Wired struct {
 	PollInterval time.Duration
 	// Monit is the monit client the stoppers use.
 	Monit *monit.Client
+	// Watch is the always-on D-state watch (also Deps.Watch).
+	Watch *Watch
+	// Metrics is nil when metrics are off.
+	Metrics *metrics.Metrics
 }
 
 // FromConfig builds every part from the rendered agent config. It contacts
@@ -60,12 +66,34 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	if err != nil {
 		return w, err
 	}
+	suspectAfter := time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second
+	if suspectAfter <= 0 {
+		suspectAfter = dstate.DefaultSuspectAfter
+	}
 	w.Scanner = dstate.New(logger, dstate.Config{
-		CgroupRoot:    cfg.Runc.CgroupRoot,
-		SuspectAfter:  time.Duration(cfg.DState.SuspectAfterSeconds) * time.Second,
-		FrozenByAgent: frozenByAgent(j, cfg.Isolation.Freeze),
+		CgroupRoot:   cfg.Runc.CgroupRoot,
+		SuspectAfter: suspectAfter,
+		// Per thread: a multi-threaded app's stuck worker does not show
+		// in its process's own state.
+		Threads: true,
 	})
 	w.PollInterval = time.Duration(cfg.DState.PollIntervalSeconds) * time.Second
+	index := &containers.Index{Backend: backend, Logger: logger}
+	w.Watch = &Watch{Scanner: w.Scanner, PollInterval: w.PollInterval, SuspectAfter: suspectAfter, Index: index, Logger: logger.Session("watch")}
+	if cfg.DState.KmsgPath != "-" {
+		w.Watch.HungTasks = &hungtask.Watcher{Path: cfg.DState.KmsgPath, Logger: logger.Session("hung-tasks")}
+	}
+	if cfg.FirstResponder.Enabled {
+		dir, err := firstResponderDir(cfg)
+		if err != nil {
+			return w, err
+		}
+		w.Watch.FirstResponder = &evidence.FirstResponder{
+			Dir: dir, MaxPerHour: cfg.FirstResponder.MaxPerHour,
+			MaxTotalBytes: cfg.FirstResponder.MaxTotalBytes, MaxBundleBytes: cfg.FirstResponder.MaxBundleBytes,
+			Container: index.Get, Logger: logger,
+		}
+	}
 	var bbsClient bbs.Client
 	if cfg.BBS.URL != "" {
 		u, err := url.Parse(cfg.BBS.URL)
@@ -99,6 +127,9 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		},
 		DStateReport: func() any { return w.Scanner.Last() },
 	}
+	if fr := w.Watch.FirstResponder; fr != nil {
+		ev.FirstResponder = func() any { return fr.Bundles() }
+	}
 	if bbsClient != nil {
 		ev.ActualLRPs = func(context.Context) (any, error) {
 			return bbsClient.ActualLRPs(logger, "", bbsFilterForCell(cfg.CellID))
@@ -126,6 +157,25 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 		AllowSources:       cfg.SSH.SourceCIDRs,
 		StopBoshAgent:      cfg.BoshAgent.Stop,
 		RuncByDesign:       selector.RuncByDesign(),
+		Watch:              w.Watch,
+	}
+	if cfg.Metrics.Enabled {
+		w.Metrics = metrics.New(metrics.Sources{
+			DState: w.Scanner.Last,
+			AppOf:  index.AppOf,
+			Status: func() agentapi.Status {
+				st, ok := j.Current()
+				if !ok {
+					return agentapi.Status{Phase: agentapi.PhaseIdle}
+				}
+				return st.Status
+			},
+		})
+		w.Watch.Metrics = w.Metrics
+		w.Deps.ObserveDestroy = w.Metrics.ObserveDestroy
+		if w.Watch.HungTasks != nil {
+			w.Watch.HungTasks.OnReport = w.Watch.HungTask
+		}
 	}
 	if bbsClient != nil {
 		w.Deps.BBS = bbsClient
@@ -138,26 +188,23 @@ func FromConfig(logger lager.Logger, cfg config.Agent) (Wired, error) {
 	return w, nil
 }
 
-// frozenByAgent tells the D-state scanner which frozen containers the
-// agent froze itself: only the ones its operation keeps, from its isolate
-// step on, when the request or the config asked for a freeze. It reads the
-// journal, so it holds across a restart of the agent.
-func frozenByAgent(j *journal.Journal, freezeByDefault bool) func(handle string) bool {
-	return func(handle string) bool {
-		st, ok := j.Current()
-		if !ok || !(st.Request.Freeze || freezeByDefault) {
-			return false
-		}
-		if s := st.Step(agentapi.StepIsolateKept); s == nil || s.State == agentapi.StepPending {
-			return false
-		}
-		for _, k := range st.Keep {
-			if k.Handle == handle {
-				return true
-			}
-		}
-		return false
+// firstResponderDir refuses a directory inside garden's depot: the
+// container store is what hangs on a sick cell, and pruning deletes it.
+func firstResponderDir(cfg config.Agent) (string, error) {
+	dir := cfg.FirstResponder.Dir
+	if dir == "" {
+		dir = filepath.Join(cfg.StateDir, "first-responder")
 	}
+	dir = filepath.Clean(dir)
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("config: first_responder.dir %q is not an absolute path", dir)
+	}
+	if d := cfg.Garden.DepotPath; d != "" {
+		if rel, err := filepath.Rel(filepath.Clean(d), dir); err == nil && !strings.HasPrefix(rel, "..") {
+			return "", fmt.Errorf("config: first_responder.dir %s is inside garden's depot %s: put it outside the container store", dir, d)
+		}
+	}
+	return dir, nil
 }
 
 // backendSelector prefers garden and falls back to runc when garden does

@@ -2,7 +2,9 @@
 // by reading /proc/<pid>/stat directly, remembers since when each has been
 // stuck across polls, and names the containers they belong to. A container
 // is a suspect when one of its processes stays in D past a threshold,
-// unless its cgroup is frozen: runc pause makes every process read D.
+// unless the agent itself froze it: runc pause makes every process read D.
+// A container frozen by anyone else (or a freezer stuck in FREEZING) holds
+// its processes just the same and counts.
 package dstate
 
 import (
@@ -29,6 +31,11 @@ const (
 	DefaultPollInterval = 10 * time.Second
 	DefaultSuspectAfter = 150 * time.Second
 )
+
+// tickSlack absorbs a ticker firing a little early: without it a thread
+// seen in D for exactly suspect_after (a whole number of polls) would wait
+// one poll more, and detection would take suspect_after + two polls.
+const tickSlack = 50 * time.Millisecond
 
 // Config of a Scanner. Zero values take the defaults.
 type Config struct {
@@ -76,6 +83,11 @@ type Report struct {
 	// Frozen are containers the agent froze, whose D processes the frozen
 	// cgroup explains.
 	Frozen []string `json:"frozen,omitempty"`
+	// NewSuspects became suspects in this poll: each starts a suspect
+	// episode (first-responder evidence, the episode counter).
+	NewSuspects []string `json:"new_suspects,omitempty"`
+	// Episodes counts suspect episodes since the scanner started.
+	Episodes int `json:"episodes"`
 	// Took is how long the poll took, for the status and the bench.
 	Took time.Duration `json:"took"`
 }
@@ -99,6 +111,7 @@ type Scanner struct {
 	mu       sync.Mutex
 	tracked  map[key]seen
 	suspects map[string]bool
+	episodes int
 	last     Report
 	fds      map[int]int
 	taskFDs  map[int]int
@@ -133,6 +146,14 @@ func New(logger lager.Logger, cfg Config) *Scanner {
 		maxFDs:   cfg.MaxOpenFiles,
 		buf:      make([]byte, 1024),
 	}
+}
+
+// SetFrozenByAgent sets Config.FrozenByAgent after the scanner is built:
+// the agent that knows what it froze is built after its scanner.
+func (s *Scanner) SetFrozenByAgent(f func(handle string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.FrozenByAgent = f
 }
 
 // Poll scans every process once and updates since-when tracking.
@@ -177,7 +198,7 @@ func (s *Scanner) Poll() (Report, error) {
 		d.Seconds = now.Sub(prev.since).Seconds()
 		next[k] = prev
 		rep.D = append(rep.D, d)
-		if prev.handle != "" && now.Sub(prev.since) >= s.cfg.SuspectAfter {
+		if prev.handle != "" && now.Sub(prev.since)+tickSlack >= s.cfg.SuspectAfter {
 			suspects[prev.handle] = true
 		}
 	}
@@ -185,6 +206,8 @@ func (s *Scanner) Poll() (Report, error) {
 	for h := range suspects {
 		rep.Suspects = append(rep.Suspects, h)
 		if !s.suspects[h] {
+			rep.NewSuspects = append(rep.NewSuspects, h)
+			s.episodes++
 			s.logger.Info("container-suspect", lager.Data{"container_handle": h, "suspect_after_seconds": s.cfg.SuspectAfter.Seconds()})
 		}
 	}
@@ -201,6 +224,8 @@ func (s *Scanner) Poll() (Report, error) {
 	}
 	sort.Strings(rep.Suspects)
 	sort.Strings(rep.Frozen)
+	sort.Strings(rep.NewSuspects)
+	rep.Episodes = s.episodes
 	rep.Took = time.Since(start)
 	s.last = rep
 	s.logger.Debug("poll-complete", lager.Data{"scanned": rep.Scanned, "d_state": len(rep.D), "suspects": len(rep.Suspects), "took_ms": rep.Took.Milliseconds()})
@@ -412,6 +437,18 @@ func (s *Scanner) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// Oldest is the longest time a process or thread has been in D state now,
+// frozen ones of ours left out.
+func (r Report) Oldest() time.Duration {
+	var max float64
+	for _, d := range r.D {
+		if d.Seconds > max {
+			max = d.Seconds
+		}
+	}
+	return time.Duration(max * float64(time.Second))
 }
 
 // Annotate copies the last report onto an inventory: each container's D

@@ -288,3 +288,46 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// The agent tells its own freezes from others': a container it froze
+// while isolating it is left out, the same container frozen by anyone
+// else (an operator's runc pause, a freezer stuck in FREEZING) holds its
+// processes just as a hung kernel would and is a suspect.
+func TestOnlyTheAgentsOwnFreezeExcusesAFrozenContainer(t *testing.T) {
+	f := gardenrunctest.Start(t, gardenrunc.Options{})
+	hs, err := f.Create(gardenrunc.Spec{AppGUID: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen := hs[0]
+	if err := f.Pause(frozen); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		ours        bool
+		wantSuspect bool
+	}{
+		{"frozen by the agent itself", true, false},
+		{"frozen by someone else", false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := &clock{now: time.Now()}
+			s := dstate.New(logger(), dstate.Config{SuspectAfter: time.Minute, Now: clk.Now, Threads: true,
+				FrozenByAgent: func(h string) bool { return c.ours && h == frozen }})
+			defer s.Close()
+			poll(t, s)
+			clk.advance(2 * time.Minute)
+			r := poll(t, s)
+			if got := contains(r.Suspects, frozen); got != c.wantSuspect {
+				t.Fatalf("suspect = %v, want %v (suspects %v, frozen %v)", got, c.wantSuspect, r.Suspects, r.Frozen)
+			}
+			if got := contains(r.Frozen, frozen); got != c.ours {
+				t.Fatalf("listed as our freeze = %v, want %v", got, c.ours)
+			}
+			if c.wantSuspect && (!contains(r.NewSuspects, frozen) || r.Episodes < 1 || r.Oldest() < time.Minute) {
+				t.Fatalf("new suspects %v, episodes %d, oldest %s", r.NewSuspects, r.Episodes, r.Oldest())
+			}
+		})
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +50,8 @@ type Collector struct {
 	ActualLRPs func(ctx context.Context) (any, error)
 	// DStateReport returns the D-state poller's view (with since-when).
 	DStateReport func() any
+	// FirstResponder lists the first-responder bundles taken before.
+	FirstResponder func() any
 
 	Logger lager.Logger
 	Now    func() time.Time
@@ -84,11 +85,66 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
-		return Bundle{}, fmt.Errorf("evidence dir: %w", err)
+	procRoot := c.ProcRoot
+	if procRoot == "" {
+		procRoot = "/proc"
 	}
 	final := filepath.Join(c.Dir, fmt.Sprintf("%s-%s.tar.gz", name, now().UTC().Format("20060102T150405Z")))
-	f, err := os.CreateTemp(c.Dir, ".evidence-*.tar.gz")
+	b, err := writeBundle(c.Dir, final, maxBytes, now(), func(w *writer) {
+		// Most telling first: if the cap bites, it bites the logs.
+		dproc := scanDState(procRoot)
+		w.addJSON("d-state.json", dproc)
+		w.addText("processes.txt", processTable(procRoot))
+		if c.DStateReport != nil {
+			w.addJSON("d-state-poller.json", c.DStateReport())
+		} else {
+			w.note("d-state-poller.json: no D-state poller configured")
+		}
+		if c.FirstResponder != nil {
+			// The bundles taken when each container first became a
+			// suspect hold the moment this capture comes too late for.
+			w.addJSON("first-responder.json", c.FirstResponder())
+		}
+		if out, err := dmesg(ctx); err != nil {
+			w.note(fmt.Sprintf("dmesg: not readable: %v", err))
+		} else {
+			w.addBytes("dmesg.txt", out)
+		}
+		if b, err := os.ReadFile(filepath.Join(procRoot, "mounts")); err != nil {
+			w.note(fmt.Sprintf("mounts: %v", err))
+		} else {
+			w.addBytes("mounts.txt", b)
+		}
+		c.addSource(ctx, w, "containers.json", c.Containers)
+		c.addSource(ctx, w, "actual-lrps.json", c.ActualLRPs)
+		tail := c.TailBytes
+		if tail <= 0 {
+			tail = DefaultTailBytes
+		}
+		for _, lf := range c.LogFiles {
+			b, err := tailFile(lf, tail)
+			if err != nil {
+				w.note(fmt.Sprintf("log %s: %v", lf, err))
+				continue
+			}
+			w.addBytes("logs/"+strings.TrimPrefix(strings.ReplaceAll(lf, "/", "_"), "_"), b)
+		}
+	})
+	if err != nil {
+		return Bundle{}, err
+	}
+	logger.Info("finished", lager.Data{"path": final, "bytes": b.Bytes, "entries": len(b.Entries), "truncated": len(b.Truncated)})
+	return b, nil
+}
+
+// writeBundle writes a tar.gz at final under maxBytes: fill adds the
+// entries, then the manifest goes last. The file appears under its final
+// name only once complete.
+func writeBundle(dir, final string, maxBytes int64, now time.Time, fill func(w *writer)) (Bundle, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Bundle{}, fmt.Errorf("evidence dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".evidence-*.tar.gz")
 	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
@@ -100,48 +156,11 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 			os.Remove(tmp)
 		}
 	}()
-	w := &writer{f: f, max: maxBytes, now: now()}
+	w := &writer{f: f, max: maxBytes, now: now}
 	w.gz = gzip.NewWriter(&w.counter)
 	w.counter.w = f
 	w.tw = tar.NewWriter(w.gz)
-
-	procRoot := c.ProcRoot
-	if procRoot == "" {
-		procRoot = "/proc"
-	}
-	// Most telling first: if the cap bites, it bites the logs.
-	dproc := scanDState(procRoot)
-	w.addJSON("d-state.json", dproc)
-	w.addText("processes.txt", processTable(procRoot))
-	if c.DStateReport != nil {
-		w.addJSON("d-state-poller.json", c.DStateReport())
-	} else {
-		w.note("d-state-poller.json: no D-state poller configured")
-	}
-	if out, err := dmesg(ctx); err != nil {
-		w.note(fmt.Sprintf("dmesg: not readable: %v", err))
-	} else {
-		w.addBytes("dmesg.txt", out)
-	}
-	if b, err := os.ReadFile(filepath.Join(procRoot, "mounts")); err != nil {
-		w.note(fmt.Sprintf("mounts: %v", err))
-	} else {
-		w.addBytes("mounts.txt", b)
-	}
-	c.addSource(ctx, w, "containers.json", c.Containers)
-	c.addSource(ctx, w, "actual-lrps.json", c.ActualLRPs)
-	tail := c.TailBytes
-	if tail <= 0 {
-		tail = DefaultTailBytes
-	}
-	for _, lf := range c.LogFiles {
-		b, err := tailFile(lf, tail)
-		if err != nil {
-			w.note(fmt.Sprintf("log %s: %v", lf, err))
-			continue
-		}
-		w.addBytes("logs/"+strings.TrimPrefix(strings.ReplaceAll(lf, "/", "_"), "_"), b)
-	}
+	fill(w)
 	b := Bundle{Path: final, Entries: w.entries, Truncated: w.truncated, Notes: w.notes}
 	manifest, _ := json.MarshalIndent(b, "", "  ")
 	w.force(ManifestName, manifest)
@@ -163,7 +182,6 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
 	b.Bytes = st.Size()
-	logger.Info("finished", lager.Data{"path": final, "bytes": b.Bytes, "entries": len(b.Entries), "truncated": len(b.Truncated)})
 	return b, nil
 }
 
@@ -275,6 +293,10 @@ func (w *writer) close() error {
 	return w.gz.Close()
 }
 
+// cmdlineReadTimeout is shorter than procfs' default: the process table
+// reads one per process, and a stuck one must not hold the bundle up.
+const cmdlineReadTimeout = 500 * time.Millisecond
+
 // DProcess is one process found in D state at capture time.
 type DProcess struct {
 	Pid    int    `json:"pid"`
@@ -308,16 +330,15 @@ func scanDState(procRoot string) []DProcess {
 		}
 		d := DProcess{Pid: pid, Comm: st.Comm}
 		dir := filepath.Join(procRoot, strconv.Itoa(pid))
-		if b, err := os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
+		if b, err := procfs.ReadFileWithin(filepath.Join(dir, "wchan"), 256, procfs.DefaultReadTimeout); err == nil {
 			d.Wchan = strings.TrimSpace(string(b))
 		}
-		// A D-state task's stack read waits for its exec lock; bounded.
-		if b, err := procfs.ReadBounded(filepath.Join(dir, "stack")); err == nil {
+		if b, err := procfs.ReadFileWithin(filepath.Join(dir, "stack"), 64<<10, procfs.DefaultReadTimeout); err == nil {
 			d.Stack = string(b)
 		} else {
 			d.Stack = "unreadable: " + err.Error()
 		}
-		if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {
+		if b, err := procfs.ReadFileWithin(filepath.Join(dir, "cgroup"), 64<<10, procfs.DefaultReadTimeout); err == nil {
 			d.Cgroup = string(b)
 		}
 		out = append(out, d)
@@ -333,14 +354,10 @@ func processTable(procRoot string) string {
 		if err != nil {
 			continue
 		}
-		// cmdline takes the process's memory lock: bounded, so a process
-		// stuck in D state gets a note instead of stalling the bundle.
-		cmd, err := procfs.ReadBounded(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
-		if errors.Is(err, procfs.ErrReadStuck) || errors.Is(err, procfs.ErrTooManyStuck) {
+		// cmdline of a process stuck in D can block on its memory map.
+		cmd, err := procfs.ReadFileWithin(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"), 512, cmdlineReadTimeout)
+		if err != nil {
 			cmd = []byte("(cmdline unreadable: " + err.Error() + ")")
-		}
-		if len(cmd) > 512 {
-			cmd = cmd[:512]
 		}
 		fmt.Fprintf(&buf, "%-8d %-8d %-5c %-16s %s\n", st.Pid, st.PPid, st.State, st.Comm,
 			strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))

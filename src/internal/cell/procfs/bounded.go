@@ -3,6 +3,7 @@ package procfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -69,7 +70,16 @@ func (r *BoundedReader) init() {
 // Read returns the whole file, or ErrReadStuck or ErrTooManyStuck without
 // waiting longer than the deadline.
 func (r *BoundedReader) Read(path string) ([]byte, error) {
+	return r.ReadWithin(path, 0, 0)
+}
+
+// ReadWithin reads at most limit bytes of path (all of it when limit is
+// 0), giving up after timeout (the reader's Timeout when 0).
+func (r *BoundedReader) ReadWithin(path string, limit int64, timeout time.Duration) ([]byte, error) {
 	r.init()
+	if timeout <= 0 {
+		timeout = r.Timeout
+	}
 	dir := filepath.Dir(path)
 	r.mu.Lock()
 	stuck := r.stuck[dir]
@@ -90,7 +100,7 @@ func (r *BoundedReader) Read(path string) ([]byte, error) {
 	var mu sync.Mutex
 	abandoned := false
 	go func() {
-		b, err := os.ReadFile(path)
+		b, err := readLimited(path, limit)
 		<-r.slots
 		mu.Lock()
 		if abandoned {
@@ -101,7 +111,7 @@ func (r *BoundedReader) Read(path string) ([]byte, error) {
 		mu.Unlock()
 		done <- result{b, err}
 	}()
-	timer := r.Clock.NewTimer(r.Timeout)
+	timer := r.Clock.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case res := <-done:
@@ -119,7 +129,7 @@ func (r *BoundedReader) Read(path string) ([]byte, error) {
 		r.stuck[dir] = true
 		r.mu.Unlock()
 		mu.Unlock()
-		return nil, fmt.Errorf("%s: %w after %s", path, ErrReadStuck, r.Timeout)
+		return nil, fmt.Errorf("%s: %w after %s", path, ErrReadStuck, timeout)
 	}
 }
 
@@ -133,4 +143,17 @@ func (r *BoundedReader) Stuck() []string {
 		out = append(out, d)
 	}
 	return out
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rd io.Reader = f
+	if limit > 0 {
+		rd = io.LimitReader(f, limit)
+	}
+	return io.ReadAll(rd)
 }

@@ -28,6 +28,9 @@ type Options struct {
 	// Keep lists handles that must survive; they are refused if they
 	// appear in the prune list.
 	Keep []string
+	// ObserveDestroy, if set, is told the duration of every destroy (the
+	// agent's histogram of destroy durations).
+	ObserveDestroy func(time.Duration)
 }
 
 // Result says what happened to every handle asked for.
@@ -98,6 +101,9 @@ func Run(ctx context.Context, logger lager.Logger, b containers.Backend, handles
 				t0 := time.Now()
 				left, err := b.Destroy(ctx, h)
 				d := time.Since(t0)
+				if opts.ObserveDestroy != nil {
+					opts.ObserveDestroy(d)
+				}
 				mu.Lock()
 				durations = append(durations, d)
 				if len(left) > 0 {

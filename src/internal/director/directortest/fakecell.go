@@ -66,6 +66,8 @@ func (c *FakeCell) Inventory(ctx context.Context) (agentapi.Inventory, error) {
 func (c *FakeCell) plan(req agentapi.SequesterRequest) (agentapi.Plan, error) {
 	k := req.Keep
 	p := agentapi.Plan{CellID: c.cellID, Steps: CellSteps, SSH: agentapi.SSHStatus{User: "investigator", Ready: c.SSHReady}}
+	h := c.healthLocked()
+	p.Health = &h
 	if !c.SSHReady {
 		p.SSH.Problem = "user investigator is not in group bosh_sshers (sshd refuses it)"
 	}
@@ -184,6 +186,26 @@ func (c *FakeCell) run(p agentapi.Plan) {
 	c.mu.Unlock()
 }
 
+// Health reports the suspect container as stuck for 10 minutes, one
+// thread in D, as the real agent's watch would.
+func (c *FakeCell) Health(ctx context.Context) (agentapi.Health, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.healthLocked(), nil
+}
+
+func (c *FakeCell) healthLocked() agentapi.Health {
+	h := agentapi.Health{CellID: c.cellID, ScannedAt: time.Now().UTC(), Phase: c.status.Phase, Suspects: []agentapi.Suspect{}, FirstResponder: []agentapi.FirstResponderBundle{}}
+	for _, ct := range c.containers {
+		if ct.Suspect {
+			h.DThreads++
+			h.OldestDSeconds = 600
+			h.Suspects = append(h.Suspects, agentapi.Suspect{Container: ct.Handle, AppGUID: ct.AppGUID, DThreads: 1, OldestSeconds: 600})
+		}
+	}
+	return h
+}
+
 func (c *FakeCell) Status(ctx context.Context) (agentapi.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -272,6 +294,11 @@ func (a *fleetAgent) client() *agentapi.Client {
 		return agentapi.NewClient("https://127.0.0.1:1", a.f.clientTLS)
 	}
 	return agentapi.NewClient("https://"+srv.Addr(), a.f.clientTLS)
+}
+
+// Health is the agent's D-state figures (sequester suspects).
+func (a *fleetAgent) Health(ctx context.Context) (agentapi.Health, error) {
+	return a.client().Health(ctx)
 }
 
 func (a *fleetAgent) Plan(ctx context.Context, r agentapi.SequesterRequest) (agentapi.Plan, error) {

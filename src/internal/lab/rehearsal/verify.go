@@ -14,9 +14,9 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
 )
 
 // Check is one line of the independent verification.

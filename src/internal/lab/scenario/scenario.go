@@ -45,8 +45,8 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/monitd"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
 // Timings of the simulated platform. The real ones are minutes (a
