@@ -22,6 +22,7 @@ import (
 
 	"code.cloudfoundry.org/lager/v3"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/confined"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
@@ -83,20 +84,25 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+	// The directory is opened once and written beneath without following
+	// a link out of it: a link planted under the bundle's name is replaced,
+	// never written through.
+	dir, err := confined.OpenDir(c.Dir, 0o700)
+	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence dir: %w", err)
 	}
-	final := filepath.Join(c.Dir, fmt.Sprintf("%s-%s.tar.gz", name, now().UTC().Format("20060102T150405Z")))
-	f, err := os.CreateTemp(c.Dir, ".evidence-*.tar.gz")
+	defer dir.Close()
+	finalName := fmt.Sprintf("%s-%s.tar.gz", name, now().UTC().Format("20060102T150405Z"))
+	final := dir.Path(finalName)
+	f, tmp, err := dir.CreateTemp(".evidence-", ".tar.gz")
 	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
-	tmp := f.Name()
 	ok := false
 	defer func() {
 		if !ok {
 			f.Close()
-			os.Remove(tmp)
+			_ = dir.Remove(tmp)
 		}
 	}()
 	w := &writer{f: f, max: maxBytes, now: now()}
@@ -153,11 +159,11 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 	if err := f.Close(); err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := dir.Rename(tmp, finalName); err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
 	ok = true
-	st, err := os.Stat(final)
+	st, err := dir.Lstat(finalName)
 	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
@@ -352,8 +358,11 @@ func dmesg(ctx context.Context) ([]byte, error) {
 	return out, err
 }
 
+// tailFile reads the last n bytes of a job's log file. The file is in a
+// directory the job writes, so it may have been replaced by a link to a
+// secret; confined.OpenFile refuses that.
 func tailFile(path string, n int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := confined.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
