@@ -131,7 +131,7 @@ func (r *Runc) States(ctx context.Context) ([]RuncState, error) {
 		// runc list on a missing root fails; no root means no containers.
 		return nil, nil
 	}
-	out, err := r.run(ctx, "list", "--format", "json")
+	out, err := r.listRetrying(ctx)
 	if err != nil {
 		return nil, err
 	}
