@@ -90,7 +90,20 @@ func (ca *CA) Issue(t testing.TB, cn string) Pair {
 
 // IssueIn is Issue without testing.TB, for the lab (cellrig): the files
 // go to dir/cn.pem and dir/cn.key, and dir must exist.
-func (ca *CA) IssueIn(dir, cn string) (Pair, error) {
+func (ca *CA) IssueIn(dir, cn string) (Pair, error) { return ca.issue(dir, cn, nil) }
+
+// IssueWith is Issue with edit applied to the certificate before it is
+// signed: an expired one, one for servers only, and so on.
+func (ca *CA) IssueWith(t testing.TB, cn string, edit func(*x509.Certificate)) Pair {
+	t.Helper()
+	p, err := ca.issue(t.TempDir(), cn, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (ca *CA) issue(dir, cn string, edit func(*x509.Certificate)) (Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Pair{}, err
@@ -108,6 +121,9 @@ func (ca *CA) IssueIn(dir, cn string) (Pair, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		DNSNames:     []string{"localhost", cn},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	if edit != nil {
+		edit(tmpl)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
