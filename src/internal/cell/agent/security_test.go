@@ -544,7 +544,7 @@ func evidenceCases(done agentapi.Status, secret, linkedLog string) []securityCas
 				_ = json.Unmarshal(files["MANIFEST.json"], &manifest)
 				for _, n := range manifest.Notes {
 					if strings.Contains(n, linkedLog) {
-						return "log left out of the bundle; its manifest says: " + strings.ReplaceAll(strings.TrimPrefix(n, "log "+linkedLog+": "), linkedLog, "<the log>"), nil
+						return "log left out of the bundle; its manifest says: " + strings.ReplaceAll(strings.TrimPrefix(n, "log "+linkedLog+": "), linkedLog, "the log"), nil
 					}
 				}
 				return fmt.Sprint(manifest.Notes), errors.New("the manifest does not say why the log is missing")
