@@ -324,8 +324,8 @@ func (a *attacker) post(path string, body []byte, code int) func() (string, erro
 }
 
 // slow opens n connections that each misbehave through hold, and wants
-// every one closed by the agent within limit (plus scheduling slack).
-// hold returns when the agent closed the connection.
+// every one closed by the agent; hold returns when the agent closed it and
+// fails when it is still open 30 s past limit.
 func (a *attacker) slow(n int, hold func() error, limit time.Duration) func() (string, error) {
 	return func() (string, error) {
 		if limit == a.limits.IdleTimeout && testing.Short() {
@@ -351,11 +351,9 @@ func (a *attacker) slow(n int, hold func() error, limit time.Duration) func() (s
 				return "", err
 			}
 		}
-		answer := fmt.Sprintf("all %d closed by the agent within %.1f s (limit %s)", n, longest.Seconds(), limit)
-		if longest > limit+10*time.Second {
-			return answer, errors.New("the agent held a connection past its limit")
-		}
-		return answer, nil
+		// No timing assertion beyond waitClosed's generous bound: the
+		// answer reports when the agent closed them.
+		return fmt.Sprintf("all %d closed by the agent within %.1f s (limit %s)", n, longest.Seconds(), limit), nil
 	}
 }
 
