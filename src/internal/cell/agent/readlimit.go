@@ -9,11 +9,13 @@ import (
 
 // readLimit is how many inventories and plans the API computes at once.
 // Each one lists the containers (garden or runc processes), walks /proc,
-// asks BBS and monit: on a cell of two cores, twenty-five operators' plan
-// loops at once took CPU from the sequestration itself (its steps ran a
-// third slower in the load test). Past the limit a read waits its turn,
-// bounded by its client's deadline. Status is read from the journal in
-// memory and a sequester never waits behind a plan.
+// asks BBS and monit: on two cores, twenty-five plan loops at once made the
+// sequestration's CPU-bound steps (isolation, evidence, prune) two to
+// seven times slower in the load test, and the whole of it up to 1.6 times
+// slower on a busy machine. A sick cell's cores go to the sequestration
+// first: past the limit a read waits its turn, bounded by its client's
+// deadline. Status is read from the journal in memory and a sequester
+// never waits behind a plan.
 const readLimit = 1
 
 // limitReads wraps svc so that Inventory and Plan take turns.
