@@ -27,8 +27,8 @@ import (
 // OpenFile opens path for reading. Its last component must be a regular
 // file, not a symbolic link (O_NOFOLLOW) and not a FIFO or device, which
 // could block the reader forever (O_NONBLOCK, then a mode check). Links
-// higher up the path are the operator's (on a stemcell /var/vcap/sys is a
-// link to /var/vcap/data/sys) and are followed.
+// higher up the path belong to the configured location, which the operator
+// chose and a job cannot swap, and are followed.
 func OpenFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
