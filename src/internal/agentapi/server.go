@@ -220,8 +220,16 @@ func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Serv
 	for _, o := range opts {
 		o(&limits)
 	}
-	s.http = &http.Server{
-		Handler:           Handler(logger, svc),
+	s.http = HTTPServer(s.logger, Handler(logger, svc), limits)
+	return s, nil
+}
+
+// HTTPServer is net/http's server with limits on what one client can hold
+// and its errors in lager: every listener of the agent (the API, the
+// metrics) serves through one.
+func HTTPServer(logger lager.Logger, h http.Handler, limits ServerLimits) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		ReadTimeout:       limits.ReadTimeout,
 		IdleTimeout:       limits.IdleTimeout,
@@ -229,9 +237,8 @@ func Listen(logger lager.Logger, address string, tlsConfig *tls.Config, svc Serv
 		// net/http reports TLS handshake failures and panics through
 		// ErrorLog, by default Go's standard logger on stderr, which the
 		// job's lager log never sees.
-		ErrorLog: log.New(serverErrorLog{s.logger}, "", 0),
+		ErrorLog: log.New(serverErrorLog{logger}, "", 0),
 	}
-	return s, nil
 }
 
 // ListenMTLS binds address behind TLS that requires and verifies client

@@ -101,6 +101,13 @@ func (ca *CA) Issue(dir, cn string, hosts ...string) (Pair, error) {
 
 // IssueInMemory is Issue without files.
 func (ca *CA) IssueInMemory(cn string, hosts ...string) (Pair, error) {
+	return ca.IssueEdited(cn, nil, hosts...)
+}
+
+// IssueEdited is IssueInMemory with edit applied to the certificate
+// before it is signed: an expired one, one for servers only, and so on,
+// for the tests that show what the agent refuses.
+func (ca *CA) IssueEdited(cn string, edit func(*x509.Certificate), hosts ...string) (Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Pair{}, err
@@ -125,6 +132,9 @@ func (ca *CA) IssueInMemory(cn string, hosts ...string) (Pair, error) {
 		} else {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
+	}
+	if edit != nil {
+		edit(tmpl)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {

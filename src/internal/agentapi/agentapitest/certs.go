@@ -6,6 +6,7 @@ package agentapitest
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"testing"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/certs"
@@ -31,6 +32,17 @@ func NewCA(t testing.TB, name string) (*CA, string) {
 func (ca *CA) Issue(t testing.TB, cn string, hosts ...string) Pair {
 	t.Helper()
 	p, err := ca.CA.Issue(t.TempDir(), cn, hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Pair{p}
+}
+
+// IssueWith is Issue with edit applied to the certificate before it is
+// signed: an expired one, one for servers only, and so on.
+func (ca *CA) IssueWith(t testing.TB, cn string, edit func(*x509.Certificate)) Pair {
+	t.Helper()
+	p, err := ca.CA.IssueEdited(cn, edit)
 	if err != nil {
 		t.Fatal(err)
 	}

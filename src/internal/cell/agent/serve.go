@@ -51,7 +51,7 @@ func Serve(ctx context.Context, logger lager.Logger, cfg config.Agent, tweak fun
 	if err != nil {
 		return err
 	}
-	srv, err := agentapi.Listen(logger, cfg.ListenAddress, tlsCfg, a)
+	srv, err := agentapi.Listen(logger, cfg.ListenAddress, tlsCfg, limitReads(a))
 	if err != nil {
 		return err
 	}

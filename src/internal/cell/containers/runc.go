@@ -17,6 +17,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/confined"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
@@ -130,7 +131,7 @@ func (r *Runc) States(ctx context.Context) ([]RuncState, error) {
 		// runc list on a missing root fails; no root means no containers.
 		return nil, nil
 	}
-	out, err := r.run(ctx, "list", "--format", "json")
+	out, err := r.listRetrying(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -261,9 +262,10 @@ func (r *Runc) removeDepot(handle string) []string {
 	if r.cfg.DepotPath == "" {
 		return nil
 	}
-	dir := filepath.Join(r.cfg.DepotPath, handle)
-	if err := os.RemoveAll(dir); err != nil {
-		return []string{fmt.Sprintf("depot directory %s (%v)", dir, err)}
+	// A depot entry that is a link (or holds links) loses the link, never
+	// what it points to.
+	if err := confined.RemoveAllIn(r.cfg.DepotPath, handle); err != nil {
+		return []string{fmt.Sprintf("depot directory %s (%v)", filepath.Join(r.cfg.DepotPath, handle), err)}
 	}
 	return nil
 }
@@ -285,7 +287,9 @@ type runcStateFile struct {
 
 func (r *Runc) readStateFile(handle string) (runcStateFile, error) {
 	var sf runcStateFile
-	b, err := os.ReadFile(filepath.Join(r.cfg.Root, handle, "state.json"))
+	// The state file decides which pid is killed and which cgroups are
+	// removed, so it is read only from inside runc's root.
+	b, err := confined.ReadFileIn(r.cfg.Root, filepath.Join(handle, "state.json"))
 	if err != nil {
 		return sf, err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"code.cloudfoundry.org/lager/v3"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/confined"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
 )
 
@@ -89,8 +90,8 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 	if procRoot == "" {
 		procRoot = "/proc"
 	}
-	final := filepath.Join(c.Dir, fmt.Sprintf("%s-%s.tar.gz", name, now().UTC().Format("20060102T150405Z")))
-	b, err := writeBundle(c.Dir, final, maxBytes, now(), func(w *writer) {
+	finalName := fmt.Sprintf("%s-%s.tar.gz", name, now().UTC().Format("20060102T150405Z"))
+	b, err := writeBundle(c.Dir, finalName, maxBytes, now(), func(w *writer) {
 		// Most telling first: if the cap bites, it bites the logs.
 		dproc := scanDState(procRoot)
 		w.addJSON("d-state.json", dproc)
@@ -133,27 +134,31 @@ func (c Collector) Capture(ctx context.Context, name string) (Bundle, error) {
 	if err != nil {
 		return Bundle{}, err
 	}
-	logger.Info("finished", lager.Data{"path": final, "bytes": b.Bytes, "entries": len(b.Entries), "truncated": len(b.Truncated)})
+	logger.Info("finished", lager.Data{"path": b.Path, "bytes": b.Bytes, "entries": len(b.Entries), "truncated": len(b.Truncated)})
 	return b, nil
 }
 
-// writeBundle writes a tar.gz at final under maxBytes: fill adds the
-// entries, then the manifest goes last. The file appears under its final
-// name only once complete.
-func writeBundle(dir, final string, maxBytes int64, now time.Time, fill func(w *writer)) (Bundle, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// writeBundle writes a tar.gz named finalName in dirPath under maxBytes:
+// fill adds the entries, then the manifest goes last. The file appears
+// under its final name only once complete. The directory is opened once
+// and written beneath without following a link out of it: a link planted
+// under the bundle's name is replaced, never written through.
+func writeBundle(dirPath, finalName string, maxBytes int64, now time.Time, fill func(w *writer)) (Bundle, error) {
+	dir, err := confined.OpenDir(dirPath, 0o700)
+	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence dir: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".evidence-*.tar.gz")
+	defer dir.Close()
+	final := dir.Path(finalName)
+	f, tmp, err := dir.CreateTemp(".evidence-", ".tar.gz")
 	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
-	tmp := f.Name()
 	ok := false
 	defer func() {
 		if !ok {
 			f.Close()
-			os.Remove(tmp)
+			_ = dir.Remove(tmp)
 		}
 	}()
 	w := &writer{f: f, max: maxBytes, now: now}
@@ -173,11 +178,11 @@ func writeBundle(dir, final string, maxBytes int64, now time.Time, fill func(w *
 	if err := f.Close(); err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := dir.Rename(tmp, finalName); err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
 	ok = true
-	st, err := os.Stat(final)
+	st, err := dir.Lstat(finalName)
 	if err != nil {
 		return Bundle{}, fmt.Errorf("evidence: %w", err)
 	}
@@ -376,8 +381,11 @@ func dmesg(ctx context.Context) ([]byte, error) {
 	return out, err
 }
 
+// tailFile reads the last n bytes of a job's log file. The file is in a
+// directory the job writes, so it may have been replaced by a link to a
+// secret; confined.OpenFile refuses that.
 func tailFile(path string, n int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := confined.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}

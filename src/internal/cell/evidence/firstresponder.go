@@ -121,8 +121,8 @@ func (f *FirstResponder) Capture(ctx context.Context, handle string, d []agentap
 	} else {
 		containerErr = errors.New("no container source configured")
 	}
-	final := filepath.Join(f.Dir, fmt.Sprintf("%s%s-%s.tar.gz", bundlePrefix, safeName(handle), now.UTC().Format("20060102T150405.000Z")))
-	b, err := writeBundle(f.Dir, final, room, now, func(w *writer) {
+	finalName := fmt.Sprintf("%s%s-%s.tar.gz", bundlePrefix, safeName(handle), now.UTC().Format("20060102T150405.000Z"))
+	b, err := writeBundle(f.Dir, finalName, room, now, func(w *writer) {
 		w.addJSON("suspect.json", map[string]any{
 			"container": handle, "app_guid": rec.AppGUID, "index": rec.Index, "captured_at": rec.CapturedAt,
 		})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 
@@ -34,10 +33,11 @@ func (m *Metrics) Listen(logger lager.Logger, address string, tlsConfig *tls.Con
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+Path, m.Handler())
+	logger = logger.Session("metrics-server", lager.Data{"address": l.Addr().String()})
 	return &Server{
 		listener: l,
-		logger:   logger.Session("metrics-server", lager.Data{"address": l.Addr().String()}),
-		http:     &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		logger:   logger,
+		http:     agentapi.HTTPServer(logger, mux, agentapi.DefaultServerLimits),
 	}, nil
 }
 

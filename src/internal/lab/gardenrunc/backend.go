@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/garden"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
 )
 
 // backend is the garden.Backend the server calls. It implements what the
@@ -166,7 +168,15 @@ type runcState struct {
 }
 
 func (f *Fixture) runcStates() (map[string]runcState, error) {
-	out, err := f.Runc("list", "--format", "json")
+	// Garden answers BulkInfo while it destroys containers; runc list
+	// racing one of those deletes is listed again.
+	var out []byte
+	var err error
+	for i := 0; i < containers.RuncListAttempts; i++ {
+		if out, err = f.Runc("list", "--format", "json"); !containers.RuncListRaced(err) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
