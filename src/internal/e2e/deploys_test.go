@@ -88,6 +88,8 @@ type pipeline struct {
 	mu         sync.Mutex
 	generation int
 	deployed   map[string]error // by the agent's step it started in
+	// base is the manifest as the lab deployed it, before any pipeline.
+	base string
 }
 
 func (p *pipeline) deploy() error {
@@ -99,15 +101,17 @@ func (p *pipeline) deploy() error {
 	if err != nil {
 		return err
 	}
-	// The pipeline's change: the deployed manifest with a new property.
-	current, err := dep.Manifest()
-	if err != nil {
-		return err
+	// The pipeline's change: the manifest the lab deployed first, with a
+	// new property each time.
+	if p.base == "" {
+		if p.base, err = dep.Manifest(); err != nil {
+			return err
+		}
 	}
-	manifest := strings.Replace(current, "  - name: rep\n    release: diego\n",
+	manifest := strings.Replace(p.base, "  - name: rep\n    release: diego\n",
 		fmt.Sprintf("  - name: rep\n    release: diego\n    properties: {generation: %d}\n", gen), 1)
-	if manifest == current {
-		return fmt.Errorf("the deployed manifest has no rep job to change:\n%s", current)
+	if manifest == p.base {
+		return fmt.Errorf("the deployed manifest has no rep job to change:\n%s", p.base)
 	}
 	return dep.Update([]byte(manifest), boshdir.UpdateOpts{})
 }

@@ -374,7 +374,9 @@ func New(dir string, logger lager.Logger, opts Options) (_ *Rig, err error) {
 	}
 
 	// The server certificate names the cell's IP, as the errand dials it.
-	server, err := r.AgentCA.Issue(certDir, "sequester-agent", opts.ListenIP)
+	// The cell's IP and the name the shipped manifests put in every
+	// agent's certificate (the CLI's --agent-server-name default).
+	server, err := r.AgentCA.Issue(certDir, "sequester-agent", opts.ListenIP, agentapi.DefaultServerName)
 	if err != nil {
 		return nil, err
 	}
