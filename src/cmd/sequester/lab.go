@@ -25,6 +25,7 @@ func newLabCommand() *cobra.Command {
 		cells, containers int
 		keep              keepFlags
 		asJSON, running   bool
+		setupOnly         bool
 		dir               string
 	)
 	cmd := &cobra.Command{
@@ -91,7 +92,7 @@ sequester refuses to take away).`,
 			}
 			world, res, err := rehearsal.Run(ctx, rehearsal.Options{
 				Dir: dir, Cells: cells, Containers: containers, Keep: k, RequestedBy: requestedBy,
-				Logger: logger, Progress: cmd.ErrOrStderr(),
+				Logger: logger, Progress: cmd.ErrOrStderr(), SetupOnly: setupOnly,
 			})
 			if world != nil {
 				defer func() {
@@ -110,7 +111,7 @@ sequester refuses to take away).`,
 				res.WriteText(cmd.OutOrStdout())
 				fmt.Fprintf(cmd.OutOrStdout(), "Logs and evidence: %s\n", dir)
 			}
-			if running && world != nil {
+			if (running || setupOnly) && world != nil {
 				rehearsal.WriteExports(cmd.ErrOrStderr(), world)
 				<-ctx.Done()
 			}
@@ -134,6 +135,7 @@ sequester refuses to take away).`,
 	fl.BoolVar(&keep.none, "keep-none", false, "keep no container (prune everything)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON document: the report, the time to contain and the verification")
 	fl.BoolVar(&running, "keep-running", false, "leave the lab up and print the environment for bosh and sequester; Ctrl-C tears it down")
+	fl.BoolVar(&setupOnly, "setup-only", false, "set the platform up with its sick cell and leave it running without sequestering anything, to rehearse suspects, plan and cell by hand")
 	fl.StringVar(&dir, "dir", "", "directory for the lab's files, logs and evidence (default: a new temporary one)")
 	return cmd
 }

@@ -15,7 +15,7 @@ import (
 // them first" is the wrong advice: reverting drops the reservation that
 // keeps a live VM's IP. Preflight says what it is and what is safe.
 func TestPendingChangesToASequestrationsReservedEntryAreNamedWithSafeAdvice(t *testing.T) {
-	asString := strings.Replace(cellsCloudConfig, "reserved: [10.0.16.1 - 10.0.16.9]", "reserved: 10.0.16.1 - 10.0.16.9", 1)
+	asString := strings.Replace(cellsCloudConfig, "reserved: [127.0.24.1 - 127.0.24.9]", "reserved: 127.0.24.1 - 127.0.24.9", 1)
 	cases := []struct {
 		name string
 		// setup runs the first sequestration and changes what the test is
@@ -42,11 +42,11 @@ func TestPendingChangesToASequestrationsReservedEntryAreNamedWithSafeAdvice(t *t
 				if _, err := l.flow("diego-cell/"+first.ID, keepSuspects()).Run(withDeadline(l.t)); err != nil {
 					l.t.Fatalf("first sequestration: %v", err)
 				}
-				if _, err := l.sim.SetCloudConfig("diego", asString); err != nil {
+				if _, err := l.sim.SetCloudConfig(cellsConfigName, asString); err != nil {
 					l.t.Fatal(err)
 				}
 				return []string{
-					`cloud config "diego" no longer reserves ` + first.IPs["cells"] + " of the sequestered VM of cf:diego-cell/" + first.ID,
+					`cloud config "` + cellsConfigName + `" no longer reserves ` + first.IPs["cells"] + " of the sequestered VM of cf:diego-cell/" + first.ID,
 					"add the entries back",
 				}
 			},
@@ -55,7 +55,7 @@ func TestPendingChangesToASequestrationsReservedEntryAreNamedWithSafeAdvice(t *t
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t, 30*time.Millisecond)
-			if _, err := l.sim.SetCloudConfig("diego", asString); err != nil {
+			if _, err := l.sim.SetCloudConfig(cellsConfigName, asString); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := l.sim.Deploy(cfManifest); err != nil {

@@ -57,8 +57,8 @@ func (k *killedAfterCloudWrite) WithContext(id string) boshdir.Director {
 // single string stays a string. And a released record no longer reads as
 // a kept VM and a reserved IP.
 func TestReleaseGivesTheOperatorsCloudConfigBackAsWritten(t *testing.T) {
-	noKey := strings.Replace(cellsCloudConfig, "    reserved: [10.0.16.1 - 10.0.16.9]\n", "", 1)
-	asString := strings.Replace(cellsCloudConfig, "reserved: [10.0.16.1 - 10.0.16.9]", "reserved: 10.0.16.1 - 10.0.16.9 # gateway and friends", 1)
+	noKey := strings.Replace(cellsCloudConfig, "    reserved: [127.0.24.1 - 127.0.24.9]\n", "", 1)
+	asString := strings.Replace(cellsCloudConfig, "reserved: [127.0.24.1 - 127.0.24.9]", "reserved: 127.0.24.1 - 127.0.24.9 # gateway and friends", 1)
 	for _, tc := range []struct {
 		name   string
 		config string
@@ -74,7 +74,7 @@ func TestReleaseGivesTheOperatorsCloudConfigBackAsWritten(t *testing.T) {
 				t.Fatal("the test's cloud config edit matched nothing")
 			}
 			l := newLab(t, 30*time.Millisecond)
-			if _, err := l.sim.SetCloudConfig("diego", tc.config); err != nil {
+			if _, err := l.sim.SetCloudConfig(cellsConfigName, tc.config); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := l.sim.Deploy(cfManifest); err != nil {
@@ -100,7 +100,7 @@ func TestReleaseGivesTheOperatorsCloudConfigBackAsWritten(t *testing.T) {
 			if _, err := adm.Release(context.Background(), "cf", "diego-cell/"+tgt.ID); err != nil {
 				t.Fatalf("release: %v", err)
 			}
-			cfg, err := l.conn.Director.LatestConfig("cloud", "diego")
+			cfg, err := l.conn.Director.LatestConfig("cloud", cellsConfigName)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -244,13 +244,78 @@ func TestTheLabWithOneCellIsRefusedAndNothingChanges(t *testing.T) {
 // --keep-running leaves the platform up for the bosh CLI and sequester,
 // with the environment it prints, until SIGTERM tears it all down.
 func TestTheLabKeptRunningServesSequesterUntilSIGTERM(t *testing.T) {
+	l := startRunningLab(t, "--keep-running")
+	if !l.doc.OK {
+		t.Fatalf("the kept-running lab's sequestration failed: %s", l.doc.Error)
+	}
+	got, err := l.sequester("list", "-d", "cf", "--agent-port", strconv.Itoa(l.doc.Lab.AgentPort))
+	if err != nil || !strings.Contains(got, "complete") || !strings.Contains(got, l.doc.Lab.Target) || !strings.Contains(got, "alive") {
+		t.Errorf("sequester list = %v\n%s", err, got)
+	}
+	l.stop()
+}
+
+// The lab set up only: nothing is sequestered, and `sequester suspects`
+// with the printed environment names the lab's sick cell first, with its
+// stuck container and app, and the plan command to take it out.
+func TestTheLabSetUpOnlyShowsTheSickCellFirstInSequesterSuspects(t *testing.T) {
+	l := startRunningLab(t, "--setup-only")
+	if !l.doc.OK || l.doc.Report != nil {
+		t.Fatalf("setup-only lab: ok %v, a report %v: %s", l.doc.OK, l.doc.Report != nil, l.doc.Error)
+	}
+	got, err := l.sequester("suspects", "-d", "cf", "--json", "--agent-port", strconv.Itoa(l.doc.Lab.AgentPort))
+	if err != nil {
+		t.Fatalf("sequester suspects: %v\n%s", err, got)
+	}
+	var doc struct {
+		Cells []struct {
+			Instance string `json:"instance"`
+			Health   *struct {
+				Suspects []struct {
+					Container string `json:"container"`
+					AppGUID   string `json:"app_guid"`
+				} `json:"suspects"`
+			} `json:"health"`
+			Plan string `json:"plan"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal([]byte(got), &doc); err != nil {
+		t.Fatalf("suspects --json is not one document (%v):\n%s", err, got)
+	}
+	if len(doc.Cells) == 0 || doc.Cells[0].Instance != l.doc.Lab.Target || doc.Cells[0].Health == nil || len(doc.Cells[0].Health.Suspects) == 0 {
+		t.Fatalf("the sick cell %s is not first with its suspect:\n%s", l.doc.Lab.Target, got)
+	}
+	if s := doc.Cells[0].Health.Suspects[0]; l.doc.Suspect == nil || s.Container != l.doc.Suspect.Handle {
+		t.Errorf("suspect %+v; the lab froze %+v", s, l.doc.Suspect)
+	}
+	if !strings.Contains(doc.Cells[0].Plan, "sequester plan") || !strings.Contains(doc.Cells[0].Plan, l.doc.Lab.Target) {
+		t.Errorf("plan command %q does not take out %s", doc.Cells[0].Plan, l.doc.Lab.Target)
+	}
+	text, err := l.sequester("suspects", "-d", "cf", "--agent-port", strconv.Itoa(l.doc.Lab.AgentPort))
+	t.Logf("sequester suspects -d cf (err %v):\n%s", err, text)
+	l.stop()
+}
+
+// runningLab is `sequester lab` left running, as a user starts it.
+type runningLab struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	exited chan error
+	doc    labDoc
+	env    []string
+}
+
+// startRunningLab starts the lab with args (--keep-running or
+// --setup-only) and --json, and waits until it prints its exports.
+func startRunningLab(t *testing.T, args ...string) *runningLab {
+	t.Helper()
 	requireRealParts(t)
 	dir := labDir(t)
 	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(sequesterBinary(t), "lab", "--keep-running", "--json", "--dir", dir)
+	cmd := exec.Command(sequesterBinary(t), append(append([]string{"lab"}, args...), "--json", "--dir", dir)...)
 	cmd.Stdout = out
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -259,7 +324,7 @@ func TestTheLabKeptRunningServesSequesterUntilSIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
+	l := &runningLab{t: t, cmd: cmd, exited: make(chan error, 1)}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 	})
@@ -283,50 +348,58 @@ func TestTheLabKeptRunningServesSequesterUntilSIGTERM(t *testing.T) {
 				close(ready)
 			}
 		}
-		exited <- cmd.Wait()
+		l.exited <- cmd.Wait()
 	}()
 	select {
 	case <-ready:
-	case err := <-exited:
+	case err := <-l.exited:
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("the lab exited before it was ready: %v\n%s", err, errLog.String())
 	case <-time.After(120 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("the lab did not get ready:\n%s", errLog.String())
 	}
 	b, _ := os.ReadFile(out.Name())
-	doc := parseLab(t, labRun{stdout: string(b)})
-	if !doc.OK {
-		t.Fatalf("the kept-running lab's sequestration failed: %s", doc.Error)
-	}
-
+	l.doc = parseLab(t, labRun{stdout: string(b)})
 	// A user's sequester with the printed environment only.
 	mu.Lock()
-	userEnv := []string{"PATH=" + os.Getenv("PATH")}
+	l.env = []string{"PATH=" + os.Getenv("PATH")}
 	for _, k := range []string{"BOSH_ENVIRONMENT", "BOSH_CA_CERT", "BOSH_CLIENT", "BOSH_CLIENT_SECRET", "SEQUESTER_AGENT_CA", "SEQUESTER_AGENT_CERT", "SEQUESTER_AGENT_KEY"} {
 		if env[k] == "" {
 			t.Errorf("no %s among the exports", k)
 		}
-		userEnv = append(userEnv, k+"="+env[k])
+		l.env = append(l.env, k+"="+env[k])
 	}
 	mu.Unlock()
-	list := exec.Command(sequesterBinary(t), "list", "-d", "cf", "--agent-port", strconv.Itoa(doc.Lab.AgentPort))
-	list.Env = userEnv
-	got, err := list.Output()
-	if err != nil || !strings.Contains(string(got), "complete") || !strings.Contains(string(got), doc.Lab.Target) || !strings.Contains(string(got), "alive") {
-		t.Errorf("sequester list = %v\n%s", err, got)
-	}
+	return l
+}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+// sequester runs the CLI with the lab's printed environment only.
+func (l *runningLab) sequester(args ...string) (string, error) {
+	c := exec.Command(sequesterBinary(l.t), args...)
+	c.Env = l.env
+	out, err := c.Output()
+	return string(out), err
+}
+
+// stop sends SIGTERM and checks the teardown left nothing behind.
+func (l *runningLab) stop() {
+	t := l.t
+	t.Helper()
+	if err := l.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
+	case err := <-l.exited:
 		if err != nil {
 			t.Errorf("after SIGTERM the lab exited with %v", err)
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the lab did not tear down within 60s of SIGTERM")
 	}
-	checkTornDown(t, doc)
+	checkTornDown(t, l.doc)
 }
 
 // A machine without the root-only parts: the lab says what is missing and

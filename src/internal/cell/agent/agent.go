@@ -423,7 +423,7 @@ func (a *Agent) Health(ctx context.Context) (agentapi.Health, error) {
 	if err != nil {
 		return agentapi.Health{}, err
 	}
-	return a.d.Watch.Health(a.d.CellID, st.Phase), nil
+	return a.d.Watch.Health(ctx, a.d.CellID, st.Phase), nil
 }
 
 // FrozeItself tells whether the agent froze the container: a kept

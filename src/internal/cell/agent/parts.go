@@ -64,9 +64,28 @@ func monitPart(ctx context.Context, logger lager.Logger, mc *monit.Client, cfg c
 		{orDefault(cfg.Monit.RepService, "rep"), cfg.Monit.RepPidFile},
 	}
 	r := mc.Probe(ctx)
-	if !r.OK() {
-		if r.Kind != monit.Down && r.Kind != monit.Stuck {
-			return "", errors.New(r.Explanation)
+	kind, explanation := r.Kind, r.Explanation
+	services := make([]string, 0, len(jobs))
+	if r.OK() {
+		for _, job := range jobs {
+			_, err := mc.Service(ctx, job.svc)
+			if err == nil {
+				services = append(services, job.svc)
+				continue
+			}
+			if ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+				return "", fmt.Errorf("monit %s at %s answers but: %w", r.Version, r.Address, err)
+			}
+			// It answered the probe, then stopped answering: as stuck as
+			// one that never answers.
+			kind = monit.Stuck
+			explanation = fmt.Sprintf("monit %s at %s answered, then did not answer within %s (%v): it is stuck, often in D state on a sick disk", r.Version, r.Address, deadline, err)
+			break
+		}
+	}
+	if kind != monit.Reachable {
+		if kind != monit.Down && kind != monit.Stuck {
+			return "", errors.New(explanation)
 		}
 		var cannot []string
 		for _, job := range jobs {
@@ -75,17 +94,10 @@ func monitPart(ctx context.Context, logger lager.Logger, mc *monit.Client, cfg c
 			}
 		}
 		if len(cannot) > 0 {
-			return "", fmt.Errorf("%s; %s", r.Explanation, strings.Join(cannot, "; "))
+			return "", fmt.Errorf("%s; %s", explanation, strings.Join(cannot, "; "))
 		}
-		logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"kind": r.Kind, "address": r.Address})
-		return "", Warning{Text: r.Explanation + "; the route emitter and the rep will be stopped without monit, by their bpm pid files checked against bpm's cgroups, and held down with bpm's locks"}
-	}
-	services := make([]string, 0, len(jobs))
-	for _, job := range jobs {
-		if _, err := mc.Service(ctx, job.svc); err != nil {
-			return "", fmt.Errorf("monit %s at %s answers but: %w", r.Version, r.Address, err)
-		}
-		services = append(services, job.svc)
+		logger.Info("monit-not-answering-will-stop-without-it", lager.Data{"kind": kind, "address": r.Address})
+		return "", Warning{Text: explanation + "; the route emitter and the rep will be stopped without monit, by their bpm pid files checked against bpm's cgroups, and held down with bpm's locks"}
 	}
 	return fmt.Sprintf("monit %s answers at %s (through the stemcell's monit firewall) and watches %s", r.Version, r.Address, strings.Join(services, " and ")), nil
 }

@@ -3,7 +3,9 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,7 +150,11 @@ func (w *Watch) HungTask(r hungtask.Report) {
 func (w *Watch) Wait() { w.captures.Wait() }
 
 // Health is the watch's figures with the sequestration phase.
-func (w *Watch) Health(cellID, phase string) agentapi.Health {
+// healthLookupTimeout bounds naming a suspect's app when the health
+// figures are asked for.
+const healthLookupTimeout = 2 * time.Second
+
+func (w *Watch) Health(ctx context.Context, cellID, phase string) agentapi.Health {
 	h := agentapi.Health{CellID: cellID, Phase: phase, Suspects: []agentapi.Suspect{}, FirstResponder: []agentapi.FirstResponderBundle{}}
 	if w == nil || w.Scanner == nil {
 		h.Warnings = append(h.Warnings, "no D-state poller")
@@ -179,17 +185,34 @@ func (w *Watch) Health(cellID, phase string) agentapi.Health {
 			per[d.Container] = &agentapi.Suspect{Container: d.Container, DThreads: 1, OldestSeconds: d.Seconds}
 		}
 	}
+	var unlisted []string
 	for _, c := range r.Suspects {
 		s := per[c]
 		if s == nil {
 			s = &agentapi.Suspect{Container: c}
 		}
 		if w.Index != nil {
-			if ct, ok := w.Index.Lookup(c); ok {
+			// Bounded: listing asks garden, which a sick cell can hang.
+			lctx, cancel := context.WithTimeout(ctx, healthLookupTimeout)
+			ct, err := w.Index.Get(lctx, c)
+			cancel()
+			switch {
+			case err == nil:
 				s.AppGUID, s.Index = ct.AppGUID, ct.Index
+			case errors.Is(err, containers.ErrNotListed):
+				// Its threads still count as this host's D state, but a
+				// container this cell's garden does not run is not this
+				// cell's suspect (on one machine running several cells,
+				// as the lab does, every cell sees every cgroup).
+				unlisted = append(unlisted, c)
+				continue
 			}
 		}
 		h.Suspects = append(h.Suspects, *s)
+	}
+	if len(unlisted) > 0 {
+		sort.Strings(unlisted)
+		h.Warnings = append(h.Warnings, fmt.Sprintf("threads in D state in %d container cgroup(s) this cell's garden does not list: %s", len(unlisted), strings.Join(unlisted, ", ")))
 	}
 	sort.Slice(h.Suspects, func(i, j int) bool { return h.Suspects[i].OldestSeconds > h.Suspects[j].OldestSeconds })
 	if msg, _ := w.kmsgErr.Load().(string); msg != "" {

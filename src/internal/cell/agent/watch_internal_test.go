@@ -30,7 +30,7 @@ func TestHealthSaysWhenTheKernelLogIsNotFollowed(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		h := w.Health("cell-1", "idle")
+		h := w.Health(context.Background(), "cell-1", "idle")
 		if len(h.Warnings) == 1 && strings.Contains(h.Warnings[0], "hung-task reports are no longer followed") && strings.Contains(h.Warnings[0], "no-kmsg") {
 			if h.Scanned == 0 || h.ScannedAt.IsZero() {
 				t.Fatalf("no scan in the figures: %+v", h)

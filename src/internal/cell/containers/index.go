@@ -2,6 +2,7 @@ package containers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -84,8 +85,13 @@ func (x *Index) Get(ctx context.Context, handle string) (agentapi.Container, err
 	if x.lastErr != nil {
 		return agentapi.Container{}, fmt.Errorf("list containers: %w", x.lastErr)
 	}
-	return agentapi.Container{}, fmt.Errorf("container %s is not listed by the backend", handle)
+	return agentapi.Container{}, fmt.Errorf("container %s: %w", handle, ErrNotListed)
 }
+
+// ErrNotListed: the backend listed its containers and this one is not
+// among them (a cgroup under garden/ that this cell's garden does not
+// run).
+var ErrNotListed = errors.New("not listed by the backend")
 
 func (x *Index) timeout() time.Duration {
 	if x.Timeout > 0 {

@@ -35,6 +35,10 @@ type Options struct {
 	Logger lager.Logger
 	// Progress, when set, hears what the lab is doing while it sets up.
 	Progress io.Writer
+	// SetupOnly stops once the platform is up and the agent reports the
+	// suspect: nothing is sequestered, so an operator can rehearse
+	// `sequester suspects`, `plan` and `cell` on it by hand.
+	SetupOnly bool
 }
 
 // Result is the lab's --json document.
@@ -60,6 +64,8 @@ type Result struct {
 	OK bool `json:"ok"`
 	// Refused: preflight refused the sequestration; nothing was to change.
 	Refused bool `json:"refused"`
+	// SetupOnly: the lab was only set up; nothing was sequestered.
+	SetupOnly bool `json:"setup_only,omitempty"`
 }
 
 // Lab says where the lab's parts are.
@@ -115,6 +121,10 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	}
 	res.Suspect = &Suspect{Handle: sus.Handle, AppGUID: sus.AppGUID, Index: sus.Index, Cell: res.Lab.Target, Processes: sus.DState}
 	res.SetupSeconds = time.Since(setupStart).Seconds()
+	if opts.SetupOnly {
+		res.SetupOnly, res.OK = true, true
+		return w, res, nil
+	}
 
 	keep := opts.Keep
 	keep.Handles = nil
@@ -220,6 +230,10 @@ func (r *Result) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  pid %d (%s) in D state since %s (%.0fs)%s\n", p.Pid, p.Comm, p.Since.UTC().Format(time.RFC3339), p.Seconds, wchan(p.Wchan))
 		}
 	}
+	if r.SetupOnly {
+		fmt.Fprintf(w, "\nNothing was sequestered: find the sick cell with `sequester suspects -d %s`, then rehearse `sequester plan` and `sequester cell` on it.\n", scenario.Deployment)
+		return
+	}
 	if r.Plan != nil && r.Report == nil {
 		r.Plan.WriteText(w)
 	}
@@ -296,8 +310,9 @@ func WriteExports(w io.Writer, world *scenario.World) {
 	if world.AgentPort != 8899 {
 		port = fmt.Sprintf(" --agent-port %d", world.AgentPort)
 	}
-	fmt.Fprintf(w, "then: bosh instances; bosh cloud-config; bosh configs; sequester list%s; sequester status %s%s; sequester release %s%s\n",
-		port, scenario.CellGroup+"/"+world.Target().Instance.ID, port, world.Target().IP(), port)
+	target := scenario.CellGroup + "/" + world.Target().Instance.ID
+	fmt.Fprintf(w, "then: bosh instances; bosh cloud-config; bosh configs; sequester suspects%s; sequester plan %s%s --keep-suspects; sequester cell %s%s --keep-suspects; sequester list%s; sequester status %s%s; sequester release %s%s\n",
+		port, target, port, target, port, port, target, port, world.Target().IP(), port)
 	fmt.Fprintln(w, "Ctrl-C (SIGINT or SIGTERM) tears it all down.")
 }
 
