@@ -3,6 +3,7 @@
 package monit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -121,8 +122,13 @@ func (c *Client) Services(ctx context.Context) ([]Service, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("monit status: HTTP %d", resp.StatusCode)
 	}
+	return parseStatus(body)
+}
+
+// parseStatus reads monit's status document (GET /_status?format=xml).
+func parseStatus(body []byte) ([]Service, error) {
 	var doc statusDoc
-	dec := xml.NewDecoder(strings.NewReader(string(body)))
+	dec := xml.NewDecoder(bytes.NewReader(body))
 	// monit declares ISO-8859-1; service names are ASCII, so pass bytes on.
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
 	if err := dec.Decode(&doc); err != nil {
