@@ -133,13 +133,19 @@ type target struct {
 	agentPlan     *agentapi.Plan
 	checks        []Check
 	resumeOnly    bool
+	// running counts the other VMs running per instance group.
+	running map[string]int
+	// records are the sequestration records, read once.
+	records []record.Record
 }
 
 // Check is one preflight check as plan prints it.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Skipped: the check could not run because a check it needs failed.
+	Skipped bool   `json:"skipped,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 func (f *Flow) init() {
