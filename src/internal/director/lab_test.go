@@ -934,7 +934,7 @@ func TestThePlanSaysHowResurrectionWillBePausedForThisDirector(t *testing.T) {
 			l.opts.ResurrectionMode = tc.mode
 			f := l.flow("diego-cell/"+l.target().ID, keepSuspects())
 			if tc.oldDirector {
-				f.Raw = oldDirector{}
+				f.Raw = oldDirector{l.conn.Raw}
 			}
 			p, err := f.Plan(withDeadline(t))
 			if err != nil {
