@@ -13,6 +13,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
@@ -652,7 +653,7 @@ func (f *Flow) ensureRecord(logger lager.Logger, started time.Time) error {
 	}
 	if err != nil {
 		if errors.Is(err, record.ErrConflict) {
-			return Refuse(fmt.Errorf("another sequestration of %s/%s started at the same time: %w", t.group, t.id, err))
+			return refusal.New(fmt.Errorf("another sequestration of %s/%s started at the same time: %w", t.group, t.id, err))
 		}
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // JobStateUnresponsive is the job_state of a VM whose agent stopped answering.
@@ -92,7 +93,7 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		t.checks = append(t.checks, Check{Name: c.name, OK: true, Detail: detail})
 	}
 	if len(problems) > 0 {
-		return t, Refuse(problems)
+		return t, refusal.New(problems)
 	}
 	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
 	return t, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // An operator fixes everything in one round: preflight runs every check
@@ -68,7 +69,7 @@ func TestPreflightNamesEveryIndependentProblemAtOnce(t *testing.T) {
 			l.sim.ResetStats()
 			f := l.flow("diego-cell/"+l.target().ID, keepSuspects())
 			p, err := f.Plan(withDeadline(t))
-			if !director.IsRefusal(err) {
+			if !refusal.Is(err) {
 				t.Fatalf("err = %v; want a refusal", err)
 			}
 			var problems director.Problems
@@ -88,7 +89,7 @@ func TestPreflightNamesEveryIndependentProblemAtOnce(t *testing.T) {
 			if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {
 				t.Fatalf("%d writes to configs or resurrection; a refusal changes nothing", n)
 			}
-			if _, err := l.flow("diego-cell/"+l.target().ID, keepSuspects()).Run(withDeadline(t)); !director.IsRefusal(err) || err.Error() != p.Refused {
+			if _, err := l.flow("diego-cell/"+l.target().ID, keepSuspects()).Run(withDeadline(t)); !refusal.Is(err) || err.Error() != p.Refused {
 				t.Fatalf("run: %v; want the plan's refusal %q", err, p.Refused)
 			}
 			for _, c := range l.cells {
