@@ -75,7 +75,7 @@ func (f *Flow) postSequester(ctx context.Context, logger lager.Logger, agent Age
 			return st, fmt.Errorf("sequester-agent on %s unreachable: %w", f.rec.OldIP, err)
 		}
 		logger.Debug("sequester-request-retry", lager.Data{"error": err.Error()})
-		if err := f.Sleep(ctx, f.Opts.PollInterval); err != nil {
+		if err := f.sleep(ctx, f.Opts.PollInterval); err != nil {
 			return st, err
 		}
 	}
@@ -101,7 +101,7 @@ func (f *Flow) pollAgent(ctx context.Context, logger lager.Logger, agent Agent, 
 			}
 			return fmt.Errorf("cell side not done after %s (phase %s)", f.Opts.CellTimeout, st.Phase)
 		}
-		if err := f.Sleep(ctx, every); err != nil {
+		if err := f.sleep(ctx, every); err != nil {
 			return err
 		}
 		next, err := agent.Status(ctx)

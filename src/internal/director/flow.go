@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"code.cloudfoundry.org/clock"
 	"code.cloudfoundry.org/lager/v3"
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
@@ -101,9 +102,8 @@ type Flow struct {
 	// Tasks, when set, is the connection's task reporter: the report
 	// lists the director tasks this run waited for.
 	Tasks *TaskReporter
-	// Now and Sleep are the clock; tests keep the real ones.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock times the waits and polls (default: the real clock).
+	Clock clock.Clock
 
 	rec *record.Record
 	t   *target
@@ -151,27 +151,27 @@ type Check struct {
 
 func (f *Flow) init() {
 	f.Opts.defaults()
-	if f.Now == nil {
-		f.Now = time.Now
-	}
-	if f.Sleep == nil {
-		f.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+	if f.Clock == nil {
+		f.Clock = clock.NewClock()
 	}
 	if f.Logger == nil {
 		f.Logger = lager.NewLogger("sequester")
 	}
 }
 
-func (f *Flow) now() time.Time { return f.Now().UTC() }
+func (f *Flow) now() time.Time { return f.Clock.Now().UTC() }
+
+// sleep waits d on the flow's clock, or until ctx ends.
+func (f *Flow) sleep(ctx context.Context, d time.Duration) error {
+	t := f.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
+	}
+}
 
 // Plan runs preflight and says what Run would do. It changes nothing.
 func (f *Flow) Plan(ctx context.Context) (*PlanReport, error) {
