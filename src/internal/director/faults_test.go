@@ -568,7 +568,7 @@ func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
 type oldDirector struct{ *director.RawClient }
 
 func (oldDirector) GlobalResurrectionPaused() (bool, error) {
-	return false, errors.New("GET /resurrection: director answered 404: Endpoint '/resurrection' not found.")
+	return false, &director.HTTPError{Method: "GET", Path: "/resurrection", StatusCode: 404, Body: "Endpoint '/resurrection' not found."}
 }
 
 func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -335,7 +336,7 @@ func (f *Flow) checkResurrection(_ context.Context, t *target) (string, error) {
 	switch {
 	case err == nil:
 		return fmt.Sprintf("global resurrection paused: %v", t.globalWas), nil
-	case strings.Contains(err.Error(), "answered 404") && f.Opts.ResurrectionMode != record.ResurrectionGlobal:
+	case StatusOf(err) == http.StatusNotFound && f.Opts.ResurrectionMode != record.ResurrectionGlobal:
 		// Older directors have only PUT /resurrection: without the
 		// prior value the global switch is never touched.
 		t.globalUnknown = true
