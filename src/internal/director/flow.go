@@ -89,9 +89,25 @@ type RawAPI interface {
 	DeploymentDiff(deployment string, manifest []byte) (boshdir.DeploymentDiff, error)
 }
 
+// DirectorAPI is what the flow asks of bosh-cli's director client (a
+// boshdir.Director is one): deployments, tasks and locks, configs, and the
+// global resurrection switch.
+type DirectorAPI interface {
+	record.ConfigAPI
+	ListDeployments() ([]boshdir.DeploymentResp, error)
+	FindDeployment(name string) (boshdir.Deployment, error)
+	CurrentTasks(filter boshdir.TasksFilter) ([]boshdir.Task, error)
+	Locks() ([]boshdir.Lock, error)
+	FindTask(id int) (boshdir.Task, error)
+	LatestConfig(configType, name string) (boshdir.Config, error)
+	LatestConfigByID(configID string) (boshdir.Config, error)
+	DeleteConfig(configType, name string) (bool, error)
+	EnableResurrection(enabled bool) error
+}
+
 // Flow is one sequestration against one director.
 type Flow struct {
-	Dir    boshdir.Director
+	Dir    DirectorAPI
 	Raw    RawAPI
 	Store  *record.Store
 	Agents AgentDialer
