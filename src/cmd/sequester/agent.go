@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() { register(newAgentCommand) }
@@ -27,7 +28,7 @@ a journaled sequestration after a restart. It logs lager JSON to stdout.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg config.Agent
 			if err := config.Load(file, &cfg); err != nil {
-				return refused(err)
+				return refusal.New(err)
 			}
 			// lager JSON on stdout: monit's job log.
 			logger, err := newLogger("sequester-agent", cfg.LogLevel, os.Stdout, lager.NewWriterSink)

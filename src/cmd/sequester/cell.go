@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() {
@@ -37,7 +38,7 @@ failure resumes where it stopped.`,
 					p.WriteText(cmd.ErrOrStderr())
 				}
 				if err != nil {
-					return asExit(err)
+					return err
 				}
 				if err := confirm(cmd, fmt.Sprintf("Sequester %s of deployment %s?", args[0], s.deployment)); err != nil {
 					return err
@@ -63,12 +64,12 @@ func runAndReport(cmd *cobra.Command, f *director.Flow, asJSON bool) error {
 	case asJSON && err != nil:
 		// Refused before a record existed: still one JSON document.
 		state := "failed"
-		if director.IsRefusal(err) {
+		if refusal.Is(err) {
 			state = "refused"
 		}
 		_ = writeJSON(cmd.OutOrStdout(), map[string]string{
 			"state": state, "deployment": f.Opts.Deployment, "instance": f.Opts.Instance, "error": err.Error(),
 		})
 	}
-	return asExit(err)
+	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() { register(newErrandCommand) }
@@ -23,7 +24,7 @@ func newErrandCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var c config.Errand
 			if err := config.Load(file, &c); err != nil {
-				return refused(err)
+				return refusal.New(err)
 			}
 			s, err := sequestrationFromErrand(c)
 			if err != nil {
@@ -54,7 +55,7 @@ func sequestrationFromErrand(c config.Errand) (*sequestration, error) {
 	if c.Director.CACertFile != "" {
 		b, err := os.ReadFile(c.Director.CACertFile)
 		if err != nil {
-			return nil, refused(fmt.Errorf("director CA: %w", err))
+			return nil, refusal.New(fmt.Errorf("director CA: %w", err))
 		}
 		ca = string(b)
 	}

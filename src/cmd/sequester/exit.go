@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
-	"strings"
+	"github.com/spf13/cobra"
 
-	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Exit codes: 0 done; 1 failed (the state is safe and the record says
@@ -15,45 +14,26 @@ const (
 	exitRefused = 2
 )
 
-// refusal marks an error as "refused, nothing changed" (exit 2).
-type refusal struct{ err error }
-
-func (r refusal) Error() string { return r.err.Error() }
-func (r refusal) Unwrap() error { return r.err }
-
-func refused(err error) error { return refusal{err} }
-
-// exitCode is the exit code of a command's error.
-func exitCode(err error) int {
-	var r refusal
-	if errors.As(err, &r) || isUsageError(err) {
+// exitCode is the exit code of the error running args gave: a refusal,
+// or a command line cobra itself rejects, is 2.
+func exitCode(root *cobra.Command, args []string, err error) int {
+	if refusal.Is(err) || badCommandLine(root, args) {
 		return exitRefused
 	}
 	return exitFailed
 }
 
-// isUsageError: cobra reports an unknown command or bad arguments as plain
-// errors; they are bad input all the same.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") ||
-		strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires ") ||
-		strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "required flag")
-}
-
-// asExit maps library errors to the contract's exit codes: a refusal is 2.
-func asExit(err error) error {
-	if err == nil {
-		return nil
+// badCommandLine: cobra reports an unknown command, wrong arguments and a
+// missing required flag as plain errors (flag parse errors come through
+// the root's FlagErrorFunc as refusals). Its own validators, asked again
+// on the same command line, tell them from a command's failure.
+func badCommandLine(root *cobra.Command, args []string) bool {
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		return true
 	}
-	var r refusal
-	if errors.As(err, &r) {
-		return err
+	if !cmd.Flags().Parsed() {
+		return false
 	}
-	if director.IsRefusal(err) {
-		return refused(err)
-	}
-	return err
+	return cmd.ValidateArgs(cmd.Flags().Args()) != nil || cmd.ValidateRequiredFlags() != nil
 }

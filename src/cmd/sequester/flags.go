@@ -20,6 +20,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/boshconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // directorFlags are the bosh CLI's environment, overridable by flags, and
@@ -48,7 +49,7 @@ func (f *directorFlags) bind(cmd *cobra.Command) {
 func (f *directorFlags) connect(logger lager.Logger) (*director.Connection, error) {
 	file, err := boshconfig.Load(f.boshConfig)
 	if err != nil {
-		return nil, refused(err)
+		return nil, refusal.New(err)
 	}
 	secret := f.clientSecret
 	if secret == "" {
@@ -57,18 +58,18 @@ func (f *directorFlags) connect(logger lager.Logger) (*director.Connection, erro
 	}
 	ca, err := pemOrFile(f.caCert)
 	if err != nil {
-		return nil, refused(fmt.Errorf("BOSH_CA_CERT: %w", err))
+		return nil, refusal.New(fmt.Errorf("BOSH_CA_CERT: %w", err))
 	}
 	t := file.Resolve(f.environment, ca, f.client, secret)
 	if t.URL == "" {
-		return nil, refused(errors.New("no director: set BOSH_ENVIRONMENT or --environment (a URL, or an alias from bosh alias-env)"))
+		return nil, refusal.New(errors.New("no director: set BOSH_ENVIRONMENT or --environment (a URL, or an alias from bosh alias-env)"))
 	}
 	conn, err := director.Connect(director.ConnectOptions{
 		URL: t.URL, CACert: t.CACert, Client: t.Client, ClientSecret: t.ClientSecret,
 		RefreshToken: t.RefreshToken, Tokens: file,
 	}, logger)
 	if err != nil {
-		return nil, refused(err)
+		return nil, refusal.New(err)
 	}
 	return conn, nil
 }
@@ -112,11 +113,11 @@ func (f *agentFlags) dialer() (director.AgentDialer, error) {
 // tlsConfig loads the agents' client mTLS material.
 func (f *agentFlags) tlsConfig() (*tls.Config, error) {
 	if f.ca == "" || f.cert == "" || f.key == "" {
-		return nil, refused(errors.New("agent mTLS material missing: set --agent-ca/--agent-cert/--agent-key or SEQUESTER_AGENT_CA/CERT/KEY"))
+		return nil, refusal.New(errors.New("agent mTLS material missing: set --agent-ca/--agent-cert/--agent-key or SEQUESTER_AGENT_CA/CERT/KEY"))
 	}
 	cfg, err := agentapi.ClientTLSConfig(f.ca, f.cert, f.key)
 	if err != nil {
-		return nil, refused(err)
+		return nil, refusal.New(err)
 	}
 	if f.serverName != "" {
 		cfg.ServerName = f.serverName
@@ -147,10 +148,10 @@ func (f *keepFlags) keep() (agentapi.Keep, error) {
 	k := agentapi.Keep{Handles: f.handles, AppGUIDs: f.apps, Pids: f.pids, Suspects: f.suspects, None: f.none}
 	some := len(k.Handles) > 0 || len(k.AppGUIDs) > 0 || len(k.Pids) > 0 || k.Suspects
 	if k.None && some {
-		return k, refused(errors.New("--keep-none contradicts --keep, --keep-app, --keep-pid and --keep-suspects"))
+		return k, refusal.New(errors.New("--keep-none contradicts --keep, --keep-app, --keep-pid and --keep-suspects"))
 	}
 	if !k.None && !some {
-		return k, refused(errors.New("say what to keep (--keep, --keep-app, --keep-pid, --keep-suspects) or --keep-none"))
+		return k, refusal.New(errors.New("say what to keep (--keep, --keep-app, --keep-pid, --keep-suspects) or --keep-none"))
 	}
 	return k, nil
 }
@@ -172,7 +173,7 @@ func (f *bbsFlags) checker(logger lager.Logger) (director.CellChecker, error) {
 	}
 	c, err := director.NewBBSChecker(f.url, f.ca, f.cert, f.key, logger)
 	if err != nil {
-		return nil, refused(err)
+		return nil, refusal.New(err)
 	}
 	return c, nil
 }
@@ -233,10 +234,10 @@ func (s *sequestration) flow(instance string) (*director.Flow, error) {
 		return nil, err
 	}
 	if s.deployment == "" {
-		return nil, refused(fmt.Errorf("no deployment: -d DEPLOYMENT"))
+		return nil, refusal.New(fmt.Errorf("no deployment: -d DEPLOYMENT"))
 	}
 	if _, _, err := director.SplitInstance(instance); err != nil {
-		return nil, refused(err)
+		return nil, refusal.New(err)
 	}
 	keep, err := s.keep.keep()
 	if err != nil {
@@ -246,7 +247,7 @@ func (s *sequestration) flow(instance string) (*director.Flow, error) {
 		s.resurrectionMode = record.ResurrectionScoped
 	}
 	if s.resurrectionMode != record.ResurrectionScoped && s.resurrectionMode != record.ResurrectionGlobal {
-		return nil, refused(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
+		return nil, refusal.New(fmt.Errorf("--resurrection-mode %q: want scoped or global", s.resurrectionMode))
 	}
 	agents, err := s.agent.dialer()
 	if err != nil {

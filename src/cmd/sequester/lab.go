@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/rehearsal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/standins"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() {
@@ -61,10 +62,10 @@ sequester refuses to take away).`,
 				return early(err)
 			}
 			if cells < 1 || containers < 1 || cells*containers > 62 {
-				return early(refused(fmt.Errorf("--cells %d --containers %d: the lab runs 1 to 62 app containers in all, at least one per cell", cells, containers)))
+				return early(refusal.New(fmt.Errorf("--cells %d --containers %d: the lab runs 1 to 62 app containers in all, at least one per cell", cells, containers)))
 			}
 			if msg := rehearsal.Missing(); msg != "" {
-				return early(refused(errors.New(msg)))
+				return early(refusal.New(errors.New(msg)))
 			}
 			if dir == "" {
 				// Kept afterwards: it holds the logs and the evidence.
@@ -74,7 +75,7 @@ sequester refuses to take away).`,
 				}
 				dir = d
 			} else if err := os.MkdirAll(dir, 0o700); err != nil {
-				return refused(fmt.Errorf("--dir %s: %w", dir, err))
+				return refusal.New(fmt.Errorf("--dir %s: %w", dir, err))
 			}
 			logFile, err := os.OpenFile(filepath.Join(dir, "sequester.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 			if err != nil {
@@ -119,7 +120,7 @@ sequester refuses to take away).`,
 			case err != nil:
 				return fmt.Errorf("lab: %w", err)
 			case res.Refused && res.OK:
-				return refused(fmt.Errorf("lab: the sequestration was refused, and nothing changed: %s", res.Error))
+				return refusal.New(fmt.Errorf("lab: the sequestration was refused, and nothing changed: %s", res.Error))
 			case !res.OK:
 				return errors.New("lab: the sequestration or its verification failed (see above)")
 			}

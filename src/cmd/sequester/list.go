@@ -25,7 +25,7 @@ func newListCommand() *cobra.Command {
 			defer cancel()
 			entries, err := adm.List(ctx, a.deployment)
 			if err != nil {
-				return asExit(err)
+				return err
 			}
 			if a.json {
 				if entries == nil {

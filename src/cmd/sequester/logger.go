@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // logSink is how a command's log is written: lager.NewWriterSink for a
@@ -20,7 +22,7 @@ func newLogger(component, level string, w io.Writer, sink logSink) (lager.Logger
 	if level != "" {
 		l, err := lager.LogLevelFromString(strings.ToLower(level))
 		if err != nil {
-			return nil, refused(fmt.Errorf("log level %q: want debug, info, error or fatal", level))
+			return nil, refusal.New(fmt.Errorf("log level %q: want debug, info, error or fatal", level))
 		}
 		min = l
 	}

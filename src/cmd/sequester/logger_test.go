@@ -2,11 +2,12 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
 
 	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func TestNewLoggerWritesAtTheLevelItWasGivenAndRefusesOthers(t *testing.T) {
@@ -27,8 +28,7 @@ func TestNewLoggerWritesAtTheLevelItWasGivenAndRefusesOthers(t *testing.T) {
 			var out bytes.Buffer
 			logger, err := newLogger("test", tc.level, &out, lager.NewWriterSink)
 			if tc.wantErr {
-				var r refusal
-				if !errors.As(err, &r) || !strings.Contains(err.Error(), "want debug, info, error or fatal") {
+				if !refusal.Is(err) || !strings.Contains(err.Error(), "want debug, info, error or fatal") {
 					t.Fatalf("err = %v; want a refusal naming the levels", err)
 				}
 				return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
@@ -32,7 +33,7 @@ Exit codes: 0 done, 1 failed (state is safe and the record says where),
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return refused(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return refusal.New(err) })
 	for _, f := range subcommands {
 		root.AddCommand(f())
 	}
@@ -55,5 +56,5 @@ func execute(root *cobra.Command, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
-	return exitCode(err)
+	return exitCode(root, args, err)
 }

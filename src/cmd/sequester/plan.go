@@ -25,7 +25,7 @@ func newPlanCommand() *cobra.Command {
 					p.WriteText(cmd.OutOrStdout())
 				}
 			}
-			return asExit(err)
+			return err
 		},
 	}
 	s.bind(cmd, false)

@@ -25,7 +25,7 @@ func newReleaseCommand() *cobra.Command {
 					rep.WriteText(cmd.OutOrStdout())
 				}
 			}
-			return asExit(err)
+			return err
 		},
 	}
 	a.bind(cmd)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/agent"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/config"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() { register(newStatusCommand) }
@@ -24,7 +25,7 @@ func newStatusCommand() *cobra.Command {
 			}
 			rep, err := adm.Status(a.deployment, args[0])
 			if err != nil {
-				return asExit(err)
+				return err
 			}
 			if a.json {
 				return writeJSON(cmd.OutOrStdout(), rep)
@@ -59,16 +60,16 @@ func addLocalStatus(cmd *cobra.Command) {
 	cmd.RunE = func(c *cobra.Command, a []string) error {
 		if !local {
 			if file != "" {
-				return refused(errors.New("--config goes with --local"))
+				return refusal.New(errors.New("--config goes with --local"))
 			}
 			return run(c, a)
 		}
 		if file == "" {
-			return refused(errors.New("--local needs --config FILE (the agent's agent.json)"))
+			return refusal.New(errors.New("--local needs --config FILE (the agent's agent.json)"))
 		}
 		var cfg config.Agent
 		if err := config.Load(file, &cfg); err != nil {
-			return refused(err)
+			return refusal.New(err)
 		}
 		st, err := agent.LocalStatus(cfg.CellID, cfg.StateDir)
 		if err != nil {

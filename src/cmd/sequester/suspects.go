@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/suspects"
 )
 
@@ -50,10 +51,10 @@ names them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if deployment == "" {
-				return refused(errors.New("no deployment given: -d DEPLOYMENT"))
+				return refusal.New(errors.New("no deployment given: -d DEPLOYMENT"))
 			}
 			if concurrency < 1 || cellTimeout <= 0 {
-				return refused(errors.New("--concurrency must be at least 1 and --cell-timeout positive"))
+				return refusal.New(errors.New("--concurrency must be at least 1 and --cell-timeout positive"))
 			}
 			tlsCfg, err := agent.tlsConfig()
 			if err != nil {
@@ -76,7 +77,7 @@ names them.`,
 				found = found || d.Name == deployment
 			}
 			if !found {
-				return refused(fmt.Errorf("deployment %q not found on the director", deployment))
+				return refusal.New(fmt.Errorf("deployment %q not found on the director", deployment))
 			}
 			dep, err := conn.Director.FindDeployment(deployment)
 			if err != nil {
@@ -91,7 +92,7 @@ names them.`,
 					return err
 				}
 				if len(groups) == 0 {
-					return refused(fmt.Errorf("deployment %q has no instance group running rep: name the cells with --instance-group", deployment))
+					return refusal.New(fmt.Errorf("deployment %q has no instance group running rep: name the cells with --instance-group", deployment))
 				}
 			}
 			insts, err := dep.Instances()

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // signalContext ends on SIGINT/SIGTERM; every step is resumable, so an
@@ -32,11 +34,11 @@ func confirm(cmd *cobra.Command, question string) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "%s [yN]: ", question)
 	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 	if err != nil && line == "" {
-		return refused(errors.New("not confirmed (no answer; use -n to skip the confirmation)"))
+		return refusal.New(errors.New("not confirmed (no answer; use -n to skip the confirmation)"))
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
 		return nil
 	}
-	return refused(errors.New("not confirmed"))
+	return refusal.New(errors.New("not confirmed"))
 }

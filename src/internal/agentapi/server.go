@@ -14,18 +14,20 @@ import (
 
 	"code.cloudfoundry.org/lager/v3"
 	"code.cloudfoundry.org/tlsconfig"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
-// Errors a Service wraps so the server answers with the right code; all
-// three mean nothing changed on the cell.
+// Errors a Service wraps so the server answers with the right code. They
+// and a refusal (package refusal: the request is well formed but unsafe or
+// impossible, as a keep selector that matches nothing or no investigator
+// SSH; 422, its text after "refused: ") all mean nothing changed on the
+// cell.
 var (
 	// ErrInvalidRequest: the request is malformed (400).
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrConflict: another operation owns the cell (409).
 	ErrConflict = errors.New("conflict")
-	// ErrRefused: the request is well formed but unsafe or impossible
-	// (422): a keep selector that matches nothing, no investigator SSH...
-	ErrRefused = errors.New("refused")
 )
 
 // Service is what the server exposes; the cell agent implements it.
@@ -117,16 +119,16 @@ func reply(w http.ResponseWriter, okCode int, body any, err error) {
 		writeJSON(w, okCode, body)
 		return
 	}
-	code := http.StatusInternalServerError
+	code, msg := http.StatusInternalServerError, err.Error()
 	switch {
 	case errors.Is(err, ErrInvalidRequest):
 		code = http.StatusBadRequest
 	case errors.Is(err, ErrConflict):
 		code = http.StatusConflict
-	case errors.Is(err, ErrRefused):
-		code = http.StatusUnprocessableEntity
+	case refusal.Is(err):
+		code, msg = http.StatusUnprocessableEntity, "refused: "+msg
 	}
-	writeJSON(w, code, ErrorResponse{Error: err.Error()})
+	writeJSON(w, code, ErrorResponse{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, code int, body any) {

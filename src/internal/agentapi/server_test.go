@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // recordingService answers from fields and records what it was asked, to
@@ -146,18 +147,19 @@ func TestErrorsMapToStatusCodes(t *testing.T) {
 	cases := []struct {
 		err  error
 		code int
+		msg  string
 	}{
-		{fmt.Errorf("%w: operation id is empty", agentapi.ErrInvalidRequest), 400},
-		{fmt.Errorf("%w: operation op-0 owns the cell", agentapi.ErrConflict), 409},
-		{fmt.Errorf("%w: no container with handle x", agentapi.ErrRefused), 422},
-		{errors.New("garden exploded"), 500},
+		{fmt.Errorf("%w: operation id is empty", agentapi.ErrInvalidRequest), 400, "invalid request: operation id is empty"},
+		{fmt.Errorf("%w: operation op-0 owns the cell", agentapi.ErrConflict), 409, "conflict: operation op-0 owns the cell"},
+		{refusal.Errorf("no container with handle x"), 422, "refused: no container with handle x"},
+		{errors.New("garden exploded"), 500, "garden exploded"},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.code), func(t *testing.T) {
 			s.svc.err = tc.err
 			_, err := c.Sequester(context.Background(), agentapi.SequesterRequest{OperationID: "op"})
 			var apiErr *agentapi.APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.code || apiErr.Message != tc.err.Error() {
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.code || apiErr.Message != tc.msg {
 				t.Fatalf("error = %v, want %d %q", err, tc.code, tc.err)
 			}
 		})

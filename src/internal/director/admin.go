@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Admin answers status, list and release: the operations on records after
@@ -31,7 +32,7 @@ type Admin struct {
 // Find returns the record of deployment for GROUP/ID or an old IP.
 func (a *Admin) Find(deployment, target string) (record.Record, error) {
 	if deployment == "" {
-		return record.Record{}, Refuse(errors.New("no deployment given (-d)"))
+		return record.Record{}, refusal.New(errors.New("no deployment given (-d)"))
 	}
 	if _, err := netip.ParseAddr(target); err == nil {
 		all, err := a.Store.List()
@@ -46,7 +47,7 @@ func (a *Admin) Find(deployment, target string) (record.Record, error) {
 			}
 		}
 		if match == nil {
-			return record.Record{}, Refuse(fmt.Errorf("no sequestration of %s in deployment %q", target, deployment))
+			return record.Record{}, refusal.New(fmt.Errorf("no sequestration of %s in deployment %q", target, deployment))
 		}
 		return *match, nil
 	}
@@ -56,7 +57,7 @@ func (a *Admin) Find(deployment, target string) (record.Record, error) {
 	}
 	r, _, err := a.Store.Get(deployment, id)
 	if errors.Is(err, record.ErrNotFound) {
-		return record.Record{}, Refuse(fmt.Errorf("no sequestration of %s in deployment %q", target, deployment))
+		return record.Record{}, refusal.New(fmt.Errorf("no sequestration of %s in deployment %q", target, deployment))
 	}
 	if err != nil {
 		return record.Record{}, err
@@ -65,7 +66,7 @@ func (a *Admin) Find(deployment, target string) (record.Record, error) {
 	// a GROUP that is not the record's is a typo or another instance, and
 	// release deletes a VM.
 	if r.InstanceGroup != group {
-		return record.Record{}, Refuse(fmt.Errorf("no sequestration of %s in deployment %q: %s is %s; name it as GROUP/ID exactly", target, deployment, id, r.Instance()))
+		return record.Record{}, refusal.New(fmt.Errorf("no sequestration of %s in deployment %q: %s is %s; name it as GROUP/ID exactly", target, deployment, id, r.Instance()))
 	}
 	return r, nil
 }
@@ -186,7 +187,7 @@ func (a *Admin) Release(ctx context.Context, deployment, target string) (*Report
 		return NewReport(&r), nil
 	case record.StateComplete:
 	default:
-		return nil, Refuse(fmt.Errorf("sequestration %s of %s is %s, not complete; re-run `sequester cell` to finish it before releasing", r.ID, r.Instance(), r.State))
+		return nil, refusal.New(fmt.Errorf("sequestration %s of %s is %s, not complete; re-run `sequester cell` to finish it before releasing", r.ID, r.Instance(), r.State))
 	}
 	logger.Info("starting", lager.Data{"record_id": r.ID, "vm_cid": r.VMCID, "old_ip": r.OldIP})
 	if err := a.deleteOldVM(ctx, logger, r); err != nil {

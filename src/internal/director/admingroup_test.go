@@ -8,6 +8,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // status and release name an instance as GROUP/ID: a GROUP that is not the
@@ -22,11 +23,11 @@ func TestStatusAndReleaseRefuseAGroupThatIsNotTheSequesteredInstances(t *testing
 	adm := &director.Admin{Dir: l.conn.Director, Raw: l.conn.Raw, Store: record.NewStore(l.conn.Director, "", l.logger), Logger: l.logger}
 	wrong := "router/" + tgt.ID
 	want := `no sequestration of router/` + tgt.ID + ` in deployment "cf": ` + tgt.ID + ` is diego-cell/` + tgt.ID + `; name it as GROUP/ID exactly`
-	if _, err := adm.Status("cf", wrong); !director.IsRefusal(err) || err.Error() != want {
+	if _, err := adm.Status("cf", wrong); !refusal.Is(err) || err.Error() != want {
 		t.Fatalf("status %s: %v\nwant %s", wrong, err, want)
 	}
 	l.sim.ResetStats()
-	if _, err := adm.Release(context.Background(), "cf", wrong); !director.IsRefusal(err) || err.Error() != want {
+	if _, err := adm.Release(context.Background(), "cf", wrong); !refusal.Is(err) || err.Error() != want {
 		t.Fatalf("release %s: %v\nwant %s", wrong, err, want)
 	}
 	if n := l.sim.TaskCounts()[directorsim.KindDeleteVM]; n != 0 {

@@ -17,7 +17,7 @@ import (
 // tasks_controller.rb lists other types only at verbose 2; locks_controller.rb
 // lists every lock). Listing every kind would also block on a `bosh vms`,
 // which takes no lock.
-func deploymentBusy(dir boshdir.Director, deployment string) (string, error) {
+func deploymentBusy(dir DirectorAPI, deployment string) (string, error) {
 	tasks, err := dir.CurrentTasks(boshdir.TasksFilter{Deployment: deployment})
 	if err != nil {
 		return "", fmt.Errorf("list tasks of %q: %w", deployment, err)

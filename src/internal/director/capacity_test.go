@@ -8,6 +8,7 @@ import (
 	"code.cloudfoundry.org/bbs/models"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Before anything changes, BBS's figures say whether the other cells can
@@ -51,13 +52,13 @@ func TestPreflightWeighsTheOtherCellsRoomForWhatThisCellRuns(t *testing.T) {
 			}
 			p, err := f.Plan(withDeadline(t))
 			if tc.refused {
-				if !director.IsRefusal(err) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "ignore_capacity") {
+				if !refusal.Is(err) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "ignore_capacity") {
 					t.Fatalf("err = %v\nwant a refusal starting %q and naming the override", err, want)
 				}
 				l.sim.ResetStats()
 				run := l.flow("diego-cell/"+tgt.ID, keepSuspects())
 				run.BBS = bbs
-				if _, err := run.Run(withDeadline(t)); !director.IsRefusal(err) || !strings.HasPrefix(err.Error(), want) {
+				if _, err := run.Run(withDeadline(t)); !refusal.Is(err) || !strings.HasPrefix(err.Error(), want) {
 					t.Fatalf("run: %v; want the same refusal", err)
 				}
 				if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {

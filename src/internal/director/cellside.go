@@ -9,6 +9,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
@@ -38,8 +39,8 @@ func (f *Flow) contain(ctx context.Context, logger lager.Logger) error {
 	if err != nil {
 		return err
 	}
-	poll := min(f.Opts.PollInterval, containPoll)
-	return f.pollAgent(ctx, logger, agent, st, deadline, poll, func(st agentapi.Status) (bool, error) {
+	every := min(f.Opts.PollInterval, containPoll)
+	return f.pollAgent(ctx, logger, agent, st, deadline, every, func(st agentapi.Status) (bool, error) {
 		switch {
 		case st.ContainedAt != nil:
 			logger.Info("contained", lager.Data{"contained_at": st.ContainedAt})
@@ -59,26 +60,31 @@ func (f *Flow) contain(ctx context.Context, logger lager.Logger) error {
 // postSequester posts the request until the agent accepts it or refuses
 // it, or the deadline passes.
 func (f *Flow) postSequester(ctx context.Context, logger lager.Logger, agent Agent, deadline time.Time) (agentapi.Status, error) {
-	for {
-		st, err := agent.Sequester(ctx, f.agentRequest(f.rec.ID))
+	var (
+		st      agentapi.Status
+		lastErr error
+	)
+	err := poll.Until(ctx, f.Clock, f.Opts.PollInterval, deadline.Sub(f.now()), func() (bool, error) {
+		var err error
+		st, err = agent.Sequester(ctx, f.agentRequest(f.rec.ID))
 		if err == nil {
 			f.posted = true
 			logger.Info("sequester-accepted", lager.Data{"operation_id": f.rec.ID, "phase": st.Phase})
-			return st, nil
+			return true, nil
 		}
 		if agentapi.IsRefused(err) {
 			// Refused: the agent changed nothing.
 			_ = f.save(func(r *record.Record) { r.BoshAgent = BoshAgentRunning })
-			return st, fmt.Errorf("sequester-agent refused: %w", err)
+			return false, fmt.Errorf("sequester-agent refused: %w", err)
 		}
-		if f.now().After(deadline) {
-			return st, fmt.Errorf("sequester-agent on %s unreachable: %w", f.rec.OldIP, err)
-		}
+		lastErr = err
 		logger.Debug("sequester-request-retry", lager.Data{"error": err.Error()})
-		if err := f.Sleep(ctx, f.Opts.PollInterval); err != nil {
-			return st, err
-		}
+		return false, nil
+	})
+	if errors.Is(err, poll.ErrTimeout) {
+		return st, fmt.Errorf("sequester-agent on %s unreachable: %w", f.rec.OldIP, lastErr)
 	}
+	return st, err
 }
 
 // pollAgent reads the agent's status until until says it is finished (and
@@ -88,32 +94,36 @@ func (f *Flow) postSequester(ctx context.Context, logger lager.Logger, agent Age
 func (f *Flow) pollAgent(ctx context.Context, logger lager.Logger, agent Agent, st agentapi.Status, deadline time.Time, every time.Duration,
 	until func(agentapi.Status) (bool, error)) error {
 	var lastErr error
-	for {
-		if st.OperationID != "" && st.OperationID != f.rec.ID {
-			return fmt.Errorf("sequester-agent runs another operation %s", st.OperationID)
-		}
-		if done, err := until(st); done {
-			return err
-		}
-		if f.now().After(deadline) {
-			if lastErr != nil {
-				return fmt.Errorf("sequester-agent on %s: no answer before the timeout (%s): %w", f.rec.OldIP, f.Opts.CellTimeout, lastErr)
+	first := true
+	err := poll.Until(ctx, f.Clock, every, deadline.Sub(f.now()), func() (bool, error) {
+		if !first {
+			next, err := agent.Status(ctx)
+			if err != nil {
+				lastErr = err
+				logger.Debug("status-poll-failed", lager.Data{"error": err.Error()})
+				return false, nil
 			}
-			return fmt.Errorf("cell side not done after %s (phase %s)", f.Opts.CellTimeout, st.Phase)
+			lastErr = nil
+			logger.Debug("status", lager.Data{"phase": next.Phase})
+			st = next
 		}
-		if err := f.Sleep(ctx, every); err != nil {
-			return err
+		first = false
+		if st.OperationID != "" && st.OperationID != f.rec.ID {
+			return false, fmt.Errorf("sequester-agent runs another operation %s", st.OperationID)
 		}
-		next, err := agent.Status(ctx)
-		if err != nil {
-			lastErr = err
-			logger.Debug("status-poll-failed", lager.Data{"error": err.Error()})
-			continue
+		done, err := until(st)
+		if done {
+			return true, err
 		}
-		lastErr = nil
-		logger.Debug("status", lager.Data{"phase": next.Phase})
-		st = next
+		return false, nil
+	})
+	if errors.Is(err, poll.ErrTimeout) {
+		if lastErr != nil {
+			return fmt.Errorf("sequester-agent on %s: no answer before the timeout (%s): %w", f.rec.OldIP, f.Opts.CellTimeout, lastErr)
+		}
+		return fmt.Errorf("cell side not done after %s (phase %s)", f.Opts.CellTimeout, st.Phase)
 	}
+	return err
 }
 
 // contained records the end of the contain phase.

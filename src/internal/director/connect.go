@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -192,7 +193,7 @@ func (c *RawClient) do(method, path, contentType string, body []byte, out any) e
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("%s %s: director answered %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(raw))
+		return &HTTPError{Method: method, Path: path, StatusCode: resp.StatusCode, Body: string(bytes.TrimSpace(raw))}
 	}
 	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
 		return nil
@@ -201,6 +202,28 @@ func (c *RawClient) do(method, path, contentType string, body []byte, out any) e
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// HTTPError is a non-2xx answer of the director to the raw client; callers
+// ask its status with StatusOf, never its text.
+type HTTPError struct {
+	Method, Path string
+	StatusCode   int
+	Body         string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("%s %s: director answered %d: %s", e.Method, e.Path, e.StatusCode, e.Body)
+}
+
+// StatusOf is the HTTP status of the director's answer err carries, or 0
+// when err is no such answer (a connection error, a decode error).
+func StatusOf(err error) int {
+	var h *HTTPError
+	if errors.As(err, &h) {
+		return h.StatusCode
+	}
+	return 0
 }
 
 // GlobalResurrectionPaused reads GET /resurrection, which answers

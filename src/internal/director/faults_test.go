@@ -18,6 +18,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director/directortest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 var idSegment = regexp.MustCompile(`^[0-9]+$`)
@@ -71,7 +72,7 @@ func (l *lab) failedRunOutcome(targetID string, rep *director.Report, err error)
 	t := l.t
 	t.Helper()
 	l.checkInvariants(targetID)
-	if director.IsRefusal(err) {
+	if refusal.Is(err) {
 		// Refused: nothing changed, so no record and nothing paused.
 		if _, _, gerr := record.NewStore(l.conn.Director, "", l.logger).Get("cf", targetID); !errors.Is(gerr, record.ErrNotFound) {
 			t.Errorf("refused run left a record (%v)", gerr)
@@ -567,7 +568,7 @@ func TestOnlyOurProblemIsResolvedWhenTheScanFindsOthers(t *testing.T) {
 type oldDirector struct{ *director.RawClient }
 
 func (oldDirector) GlobalResurrectionPaused() (bool, error) {
-	return false, errors.New("GET /resurrection: director answered 404: Endpoint '/resurrection' not found.")
+	return false, &director.HTTPError{Method: "GET", Path: "/resurrection", StatusCode: 404, Body: "Endpoint '/resurrection' not found."}
 }
 
 func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
@@ -589,7 +590,7 @@ func TestADirectorWithoutGetResurrectionUsesOnlyTheScopedPause(t *testing.T) {
 	l2.opts.ResurrectionMode = record.ResurrectionGlobal
 	f = l2.flow("diego-cell/"+l2.target().ID, keepSuspects())
 	f.Raw = oldDirector{l2.conn.Raw}
-	if _, err := f.Run(withDeadline(t)); !director.IsRefusal(err) || !strings.Contains(err.Error(), "read global resurrection") {
+	if _, err := f.Run(withDeadline(t)); !refusal.Is(err) || !strings.Contains(err.Error(), "read global resurrection") {
 		t.Fatalf("global mode without the prior value: %v", err)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"code.cloudfoundry.org/clock"
 	"code.cloudfoundry.org/lager/v3"
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
@@ -87,9 +89,25 @@ type RawAPI interface {
 	DeploymentDiff(deployment string, manifest []byte) (boshdir.DeploymentDiff, error)
 }
 
+// DirectorAPI is what the flow asks of bosh-cli's director client (a
+// boshdir.Director is one): deployments, tasks and locks, configs, and the
+// global resurrection switch.
+type DirectorAPI interface {
+	record.ConfigAPI
+	ListDeployments() ([]boshdir.DeploymentResp, error)
+	FindDeployment(name string) (boshdir.Deployment, error)
+	CurrentTasks(filter boshdir.TasksFilter) ([]boshdir.Task, error)
+	Locks() ([]boshdir.Lock, error)
+	FindTask(id int) (boshdir.Task, error)
+	LatestConfig(configType, name string) (boshdir.Config, error)
+	LatestConfigByID(configID string) (boshdir.Config, error)
+	DeleteConfig(configType, name string) (bool, error)
+	EnableResurrection(enabled bool) error
+}
+
 // Flow is one sequestration against one director.
 type Flow struct {
-	Dir    boshdir.Director
+	Dir    DirectorAPI
 	Raw    RawAPI
 	Store  *record.Store
 	Agents AgentDialer
@@ -100,9 +118,8 @@ type Flow struct {
 	// Tasks, when set, is the connection's task reporter: the report
 	// lists the director tasks this run waited for.
 	Tasks *TaskReporter
-	// Now and Sleep are the clock; tests keep the real ones.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock times the waits and polls (default: the real clock).
+	Clock clock.Clock
 
 	rec *record.Record
 	t   *target
@@ -133,38 +150,44 @@ type target struct {
 	agentPlan     *agentapi.Plan
 	checks        []Check
 	resumeOnly    bool
+	// running counts the other VMs running per instance group.
+	running map[string]int
+	// records are the sequestration records, read once.
+	records []record.Record
 }
 
 // Check is one preflight check as plan prints it.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Skipped: the check could not run because a check it needs failed.
+	Skipped bool   `json:"skipped,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 func (f *Flow) init() {
 	f.Opts.defaults()
-	if f.Now == nil {
-		f.Now = time.Now
-	}
-	if f.Sleep == nil {
-		f.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+	if f.Clock == nil {
+		f.Clock = clock.NewClock()
 	}
 	if f.Logger == nil {
 		f.Logger = lager.NewLogger("sequester")
 	}
 }
 
-func (f *Flow) now() time.Time { return f.Now().UTC() }
+func (f *Flow) now() time.Time { return f.Clock.Now().UTC() }
+
+// sleep waits d on the flow's clock, or until ctx ends.
+func (f *Flow) sleep(ctx context.Context, d time.Duration) error {
+	t := f.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
+	}
+}
 
 // Plan runs preflight and says what Run would do. It changes nothing.
 func (f *Flow) Plan(ctx context.Context) (*PlanReport, error) {
@@ -646,7 +669,7 @@ func (f *Flow) ensureRecord(logger lager.Logger, started time.Time) error {
 	}
 	if err != nil {
 		if errors.Is(err, record.ErrConflict) {
-			return Refuse(fmt.Errorf("another sequestration of %s/%s started at the same time: %w", t.group, t.id, err))
+			return refusal.New(fmt.Errorf("another sequestration of %s/%s started at the same time: %w", t.group, t.id, err))
 		}
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
@@ -140,7 +141,7 @@ func TestGroupNetworksReadsTheInstanceGroupsNetworksAndStaticIPs(t *testing.T) {
 
 func TestSplitInstanceRefusesAnythingButGroupSlashID(t *testing.T) {
 	for _, bad := range []string{"", "cell", "cell/", "/id", "a/b/c"} {
-		if _, _, err := SplitInstance(bad); err == nil || !IsRefusal(err) {
+		if _, _, err := SplitInstance(bad); err == nil || !refusal.Is(err) {
 			t.Fatalf("%q: err = %v; want a refusal", bad, err)
 		}
 	}

@@ -2,12 +2,15 @@ package director
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 )
 
 // failedTask reads the task number from bosh-cli's error for a task that
@@ -43,19 +46,21 @@ func (f *Flow) deploymentLocked(err error) bool {
 // safe.
 func (f *Flow) whileLocked(fn func(context.Context, lager.Logger) error) func(context.Context, lager.Logger) error {
 	return func(ctx context.Context, logger lager.Logger) error {
-		deadline := f.now().Add(f.Opts.LockTimeout)
-		for {
-			err := fn(ctx, logger)
+		var err error
+		waited := poll.Until(ctx, f.Clock, f.Opts.PollInterval, f.Opts.LockTimeout, func() (bool, error) {
+			err = fn(ctx, logger)
 			if !f.deploymentLocked(err) {
-				return err
-			}
-			if f.now().After(deadline) {
-				return fmt.Errorf("the deployment stayed locked by another task for %s; re-run the same command once it is done: %w", f.Opts.LockTimeout, err)
+				return true, nil
 			}
 			logger.Info("deployment-locked-retrying", lager.Data{"error": err.Error()})
-			if err := f.Sleep(ctx, f.Opts.PollInterval); err != nil {
-				return err
-			}
+			return false, nil
+		})
+		if errors.Is(waited, poll.ErrTimeout) {
+			return fmt.Errorf("the deployment stayed locked by another task for %s; re-run the same command once it is done: %w", f.Opts.LockTimeout, err)
 		}
+		if waited != nil {
+			return waited
+		}
+		return err
 	}
 }

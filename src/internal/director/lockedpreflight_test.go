@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // The director's default task listing (verbose=1) hides cloud-check and
@@ -27,7 +27,7 @@ func TestPreflightRefusesWhileAHiddenTaskHoldsTheDeploymentLock(t *testing.T) {
 			t.Cleanup(release)
 			l.sim.ResetStats()
 			_, err := l.flow("diego-cell/"+tgt.ID, keepSuspects()).Run(withDeadline(t))
-			if !director.IsRefusal(err) {
+			if !refusal.Is(err) {
 				t.Fatalf("err = %v; want a refusal", err)
 			}
 			if !strings.Contains(err.Error(), "task "+strconv.Itoa(id)) || !strings.Contains(err.Error(), tc.description) {

@@ -11,7 +11,6 @@ package director
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Options is one sequestration request and its tunables.
@@ -94,24 +94,9 @@ func (o *Options) defaults() {
 func SplitInstance(s string) (group, id string, err error) {
 	group, id, ok := strings.Cut(s, "/")
 	if !ok || group == "" || id == "" || strings.Contains(id, "/") {
-		return "", "", Refuse(fmt.Errorf("instance %q is not GROUP/ID", s))
+		return "", "", refusal.New(fmt.Errorf("instance %q is not GROUP/ID", s))
 	}
 	return group, id, nil
-}
-
-// RefusalError marks "refused, nothing changed": exit code 2.
-type RefusalError struct{ Err error }
-
-func (r *RefusalError) Error() string { return r.Err.Error() }
-func (r *RefusalError) Unwrap() error { return r.Err }
-
-// Refuse wraps err as a refusal.
-func Refuse(err error) error { return &RefusalError{Err: err} }
-
-// IsRefusal reports whether err is a refusal.
-func IsRefusal(err error) bool {
-	var r *RefusalError
-	return errors.As(err, &r)
 }
 
 // Agent is the part of agentapi.Client the flow uses.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // The director's diff merges the cloud configs into both sides, so a
@@ -72,7 +72,7 @@ func TestPendingChangesToASequestrationsReservedEntryAreNamedWithSafeAdvice(t *t
 			}
 			l.sim.ResetStats()
 			_, err := l.flow("diego-cell/"+second.ID, keepSuspects()).Run(withDeadline(t))
-			if !director.IsRefusal(err) {
+			if !refusal.Is(err) {
 				t.Fatalf("err = %v; want a refusal", err)
 			}
 			for _, w := range want {

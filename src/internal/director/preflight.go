@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -14,52 +15,166 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // JobStateUnresponsive is the job_state of a VM whose agent stopped answering.
 const JobStateUnresponsive = "unresponsive agent"
 
-// preflight reads and checks; it changes nothing. Every error it returns is
-// a refusal. On a resume (a record in progress or failed) it skips the
-// checks our own earlier steps have made untrue (VM running, empty diff,
-// agent plan).
+// preflightCheck is one check of preflight. A check runs when every check
+// it needs passed: nothing about an instance can be read without its
+// deployment, so those stop there; every other check runs whatever the
+// others found, so one refusal names every problem and an operator fixes
+// them in one round (as kubectl's drain gathers every pod's error before
+// refusing). key is unique; name is the line plan prints.
+type preflightCheck struct {
+	key, name string
+	needs     []string
+	// onResume: the check also runs when a record in progress or failed
+	// is resumed; the others check what our own earlier steps made untrue
+	// (VM running, empty diff, agent plan).
+	onResume bool
+	run      func(ctx context.Context, t *target) (detail string, err error)
+}
+
+// preflightChecks are preflight's checks in the order plan prints them.
+func (f *Flow) preflightChecks() []preflightCheck {
+	return []preflightCheck{
+		{key: "instance-name", name: "instance", onResume: true, run: f.checkInstanceName},
+		{key: "deployment", name: "deployment", onResume: true, run: f.checkDeployment},
+		{key: "record", name: "record", needs: []string{"instance-name", "deployment"}, onResume: true, run: f.checkRecord},
+		{key: "instance", name: "instance", needs: []string{"record"}, onResume: true, run: f.checkInstance},
+		{key: "tasks", name: "tasks", needs: []string{"deployment"}, onResume: true, run: f.checkTasks},
+		{key: "vms", name: "vms", needs: []string{"instance"}, onResume: true, run: f.checkOtherVMs},
+		{key: "vm", name: "vm", needs: []string{"vms"}, run: f.checkVMRunning},
+		{key: "last-instance", name: "limits", needs: []string{"vms"}, run: f.checkNotLast},
+		{key: "manifest", name: "manifest", needs: []string{"deployment"}, onResume: true, run: f.checkManifest},
+		{key: "diff", name: "diff", needs: []string{"manifest"}, run: f.checkDiff},
+		{key: "network", name: "network", needs: []string{"manifest", "instance"}, onResume: true, run: f.checkNetwork},
+		{key: "limits", name: "limits", needs: []string{"record"}, run: f.checkLimits},
+		{key: "reserved", name: "network", needs: []string{"network"}, run: f.checkReserved},
+		{key: "resurrection", name: "resurrection", run: f.checkResurrection},
+		{key: "agent", name: "agent", needs: []string{"instance"}, run: f.checkAgent},
+		{key: "keep", name: "keep", needs: []string{"agent"}, run: f.checkKeepList},
+		{key: "ssh", name: "ssh", needs: []string{"agent"}, run: f.checkSSH},
+		{key: "capacity", name: "capacity", needs: []string{"instance-name"}, run: f.checkCapacityOf},
+	}
+}
+
+// preflight reads and checks; it changes nothing. It runs every check it
+// can and refuses with every problem found; the target's checks say what
+// each found, for plan.
 func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, error) {
 	logger = logger.Session("preflight")
 	t := &target{others: map[string]string{}}
-	ok := func(name, detail string) { t.checks = append(t.checks, Check{Name: name, OK: true, Detail: detail}) }
-	refuse := func(name string, err error) (*target, error) {
-		t.checks = append(t.checks, Check{Name: name, OK: false, Detail: err.Error()})
-		logger.Info("refused", lager.Data{"check": name, "reason": err.Error()})
-		return t, Refuse(err)
+	passed := map[string]bool{}
+	var problems Problems
+	for _, c := range f.preflightChecks() {
+		if t.resumeOnly && !c.onResume {
+			continue
+		}
+		var missing []string
+		for _, n := range c.needs {
+			if !passed[n] {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			t.checks = append(t.checks, Check{Name: c.name, Skipped: true, Detail: "not checked: needs " + strings.Join(missing, ", ")})
+			continue
+		}
+		detail, err := c.run(ctx, t)
+		if err != nil {
+			t.checks = append(t.checks, Check{Name: c.name, Detail: err.Error()})
+			problems = append(problems, Check{Name: c.name, Detail: err.Error()})
+			logger.Info("refused", lager.Data{"check": c.name, "reason": err.Error()})
+			continue
+		}
+		passed[c.key] = true
+		t.checks = append(t.checks, Check{Name: c.name, OK: true, Detail: detail})
 	}
+	if len(problems) > 0 {
+		return t, refusal.New(problems)
+	}
+	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
+	return t, nil
+}
+
+// Problems are the failed checks of one preflight. Its text is the one
+// problem's sentence, or one line per problem.
+type Problems []Check
+
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return p[0].Detail
+	}
+	lines := make([]string, len(p))
+	for i, c := range p {
+		lines[i] = fmt.Sprintf("  %s: %s", c.Name, c.Detail)
+	}
+	return fmt.Sprintf("preflight found %d problems; fix them all and run again:\n%s", len(p), strings.Join(lines, "\n"))
+}
+
+func (f *Flow) checkInstanceName(_ context.Context, t *target) (string, error) {
 	var err error
 	if t.group, t.id, err = SplitInstance(f.Opts.Instance); err != nil {
-		return refuse("instance", err)
+		return "", err
 	}
+	return fmt.Sprintf("instance group %s, id %s", t.group, t.id), nil
+}
+
+func (f *Flow) checkDeployment(_ context.Context, t *target) (string, error) {
 	d := f.Opts.Deployment
 	if d == "" {
-		return refuse("deployment", errors.New("no deployment given (-d)"))
+		return "", errors.New("no deployment given (-d)")
 	}
-
 	deps, err := f.Dir.ListDeployments()
 	if err != nil {
-		return refuse("director", fmt.Errorf("list deployments: %w", err))
+		return "", fmt.Errorf("list deployments: %w", err)
 	}
 	found := false
 	for _, dep := range deps {
 		found = found || dep.Name == d
 	}
 	if !found {
-		return refuse("deployment", fmt.Errorf("deployment %q not found", d))
+		return "", fmt.Errorf("deployment %q not found", d)
 	}
 	if t.dep, err = f.Dir.FindDeployment(d); err != nil {
-		return refuse("deployment", err)
+		return "", err
 	}
-	ok("deployment", d)
+	return d, nil
+}
 
+func (f *Flow) checkRecord(_ context.Context, t *target) (string, error) {
+	d := f.Opts.Deployment
+	existing, _, err := f.Store.Get(d, t.id)
+	switch {
+	case err == nil:
+		t.existing = &existing
+	case errors.Is(err, record.ErrNotFound):
+		return "no earlier sequestration", nil
+	default:
+		return "", err
+	}
+	switch t.existing.State {
+	case record.StateComplete:
+		return "", fmt.Errorf("%s/%s of deployment %q is already sequestered (record %s, state %s, old IP %s); release it first",
+			t.group, t.id, d, t.existing.ID, t.existing.State, t.existing.OldIP)
+	case record.StateReleased:
+		// History: a new sequestration of the replacement VM takes
+		// the record's name over (ensureRecord).
+		return fmt.Sprintf("earlier sequestration %s was released", t.existing.ID), nil
+	default:
+		t.resumeOnly = true
+		return fmt.Sprintf("resuming %s (state %s)", t.existing.ID, t.existing.State), nil
+	}
+}
+
+func (f *Flow) checkInstance(_ context.Context, t *target) (string, error) {
+	d := f.Opts.Deployment
 	insts, err := t.dep.Instances()
 	if err != nil {
-		return refuse("instance", fmt.Errorf("list instances of %q: %w", d, err))
+		return "", fmt.Errorf("list instances of %q: %w", d, err)
 	}
 	for _, in := range insts {
 		if in.ID == t.id && in.Group == t.group {
@@ -69,58 +184,43 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 		}
 	}
 	if t.inst.ID == "" {
-		return refuse("instance", fmt.Errorf("instance %s/%s not found in deployment %q", t.group, t.id, d))
-	}
-
-	existing, _, err := f.Store.Get(d, t.id)
-	switch {
-	case err == nil:
-		t.existing = &existing
-	case errors.Is(err, record.ErrNotFound):
-	default:
-		return refuse("record", err)
-	}
-	if t.existing != nil {
-		switch t.existing.State {
-		case record.StateComplete:
-			return refuse("record", fmt.Errorf("%s/%s of deployment %q is already sequestered (record %s, state %s, old IP %s); release it first",
-				t.group, t.id, d, t.existing.ID, t.existing.State, t.existing.OldIP))
-		case record.StateReleased:
-			// History: a new sequestration of the replacement VM takes
-			// the record's name over (ensureRecord).
-			ok("record", fmt.Sprintf("earlier sequestration %s was released", t.existing.ID))
-		default:
-			t.resumeOnly = true
-			ok("record", fmt.Sprintf("resuming %s (state %s)", t.existing.ID, t.existing.State))
-		}
+		return "", fmt.Errorf("instance %s/%s not found in deployment %q", t.group, t.id, d)
 	}
 	if t.resumeOnly {
 		t.ip = t.existing.OldIP
 		t.inst.VMID, t.inst.AgentID, t.inst.AZ = t.existing.VMCID, t.existing.AgentID, t.existing.AZ
 		t.others = t.existing.OtherVMs
-	} else {
-		if len(t.inst.IPs) == 0 || t.inst.VMID == "" {
-			return refuse("instance", fmt.Errorf("instance %s/%s has no VM (cid %q, ips %v)", t.group, t.id, t.inst.VMID, t.inst.IPs))
-		}
-		t.ip = t.inst.IPs[0]
-		ok("instance", fmt.Sprintf("%s/%s vm %s ip %s az %s", t.group, t.id, t.inst.VMID, t.ip, t.inst.AZ))
+		return fmt.Sprintf("%s/%s recorded vm %s ip %s az %s", t.group, t.id, t.inst.VMID, t.ip, t.inst.AZ), nil
 	}
+	if len(t.inst.IPs) == 0 || t.inst.VMID == "" {
+		return "", fmt.Errorf("instance %s/%s has no VM (cid %q, ips %v)", t.group, t.id, t.inst.VMID, t.inst.IPs)
+	}
+	t.ip = t.inst.IPs[0]
+	return fmt.Sprintf("%s/%s vm %s ip %s az %s", t.group, t.id, t.inst.VMID, t.ip, t.inst.AZ), nil
+}
 
+func (f *Flow) checkTasks(_ context.Context, t *target) (string, error) {
+	d := f.Opts.Deployment
 	busy, err := deploymentBusy(f.Dir, d)
 	if err != nil {
-		return refuse("tasks", err)
+		return "", err
 	}
 	if busy != "" {
-		return refuse("tasks", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them (`bosh tasks --all -d %s`, `bosh locks`) and run again", d, busy, d))
+		return "", fmt.Errorf("deployment %q has tasks in flight: %s; wait for them (`bosh tasks --all -d %s`, `bosh locks`) and run again", d, busy, d)
 	}
-	ok("tasks", "none in flight")
+	return "none in flight", nil
+}
 
+// checkOtherVMs reads the deployment's VMs: another instance with an
+// unresponsive agent fails the redeploy when it binds that instance.
+func (f *Flow) checkOtherVMs(_ context.Context, t *target) (string, error) {
+	d := f.Opts.Deployment
 	vms, err := t.dep.VMInfos()
 	if err != nil {
-		return refuse("vms", fmt.Errorf("list VMs of %q: %w", d, err))
+		return "", fmt.Errorf("list VMs of %q: %w", d, err)
 	}
 	var unresponsive []string
-	running := map[string]int{}
+	t.running = map[string]int{}
 	for _, vm := range vms {
 		if vm.ID == t.id {
 			t.vm = vm
@@ -130,116 +230,165 @@ func (f *Flow) preflight(ctx context.Context, logger lager.Logger) (*target, err
 			unresponsive = append(unresponsive, vm.JobName+"/"+vm.ID)
 		}
 		if vm.ProcessState == "running" {
-			running[vm.JobName]++
+			t.running[vm.JobName]++
 		}
 	}
 	if len(unresponsive) > 0 {
 		sort.Strings(unresponsive)
-		return refuse("vms", fmt.Errorf("other instances of deployment %q have unresponsive agents: %s; the redeploy would fail binding them",
-			d, strings.Join(unresponsive, ", ")))
+		return "", fmt.Errorf("other instances of deployment %q have unresponsive agents: %s; the redeploy would fail binding them",
+			d, strings.Join(unresponsive, ", "))
 	}
-	if !t.resumeOnly {
-		// A misbehaving cell often has failing jobs: that is why it is
-		// sequestered. The VM must be up and its agent answering.
-		if t.vm.ID == "" || (t.vm.ProcessState != "running" && t.vm.ProcessState != "failing") {
-			return refuse("vm", fmt.Errorf("VM of %s/%s is not running (job_state %q)", t.group, t.id, t.vm.ProcessState))
-		}
-		if running[t.group] == 0 {
-			return refuse("limits", fmt.Errorf("%s/%s is the last running instance of instance group %s", t.group, t.id, t.group))
-		}
-	}
-	ok("vms", fmt.Sprintf("no other unresponsive agent; %d other running %s", running[t.group], t.group))
+	return fmt.Sprintf("no other unresponsive agent; %d other running %s", t.running[t.group], t.group), nil
+}
 
+// checkVMRunning: a misbehaving cell often has failing jobs, which is why
+// it is sequestered; the VM must be up and its agent answering.
+func (f *Flow) checkVMRunning(_ context.Context, t *target) (string, error) {
+	if t.vm.ID == "" || (t.vm.ProcessState != "running" && t.vm.ProcessState != "failing") {
+		return "", fmt.Errorf("VM of %s/%s is not running (job_state %q)", t.group, t.id, t.vm.ProcessState)
+	}
+	return fmt.Sprintf("job_state %s", t.vm.ProcessState), nil
+}
+
+func (f *Flow) checkNotLast(_ context.Context, t *target) (string, error) {
+	if t.running[t.group] == 0 {
+		return "", fmt.Errorf("%s/%s is the last running instance of instance group %s", t.group, t.id, t.group)
+	}
+	return fmt.Sprintf("%d other running %s", t.running[t.group], t.group), nil
+}
+
+func (f *Flow) checkManifest(_ context.Context, t *target) (string, error) {
+	var err error
 	if t.manifest, err = t.dep.Manifest(); err != nil {
-		return refuse("manifest", fmt.Errorf("manifest of %q: %w", d, err))
+		return "", fmt.Errorf("manifest of %q: %w", f.Opts.Deployment, err)
 	}
-	if !t.resumeOnly {
-		diff, err := f.Raw.DeploymentDiff(d, []byte(t.manifest))
-		if err != nil {
-			return refuse("diff", fmt.Errorf("diff of %q: %w", d, err))
-		}
-		if err := f.pendingChangesRefusal(d, diff); err != nil {
-			return refuse("diff", err)
-		}
-		if n := len(diffChanges(diff)); n > 0 {
-			ok("diff", fmt.Sprintf("only %d reserved lines pending, entries removed or written in another form (harmless)", n))
-		} else {
-			ok("diff", "empty")
-		}
-	}
+	return fmt.Sprintf("%d bytes", len(t.manifest)), nil
+}
 
+func (f *Flow) checkDiff(_ context.Context, t *target) (string, error) {
+	d := f.Opts.Deployment
+	diff, err := f.Raw.DeploymentDiff(d, []byte(t.manifest))
+	if err != nil {
+		return "", fmt.Errorf("diff of %q: %w", d, err)
+	}
+	if err := f.pendingChangesRefusal(d, diff); err != nil {
+		return "", err
+	}
+	if n := len(diffChanges(diff)); n > 0 {
+		return fmt.Sprintf("only %d reserved lines pending, entries removed or written in another form (harmless)", n), nil
+	}
+	return "empty", nil
+}
+
+func (f *Flow) checkNetwork(_ context.Context, t *target) (string, error) {
 	if err := f.locate(t); err != nil {
-		return refuse("network", err)
+		return "", err
 	}
-	ok("network", fmt.Sprintf("manual network %s in cloud config %q, subnet %s", t.placement.Network, t.placement.Config, t.placement.Range))
+	return fmt.Sprintf("manual network %s in cloud config %q, subnet %s", t.placement.Network, t.placement.Config, t.placement.Range), nil
+}
 
-	if !t.resumeOnly {
+// records lists the sequestration records once per preflight.
+func (f *Flow) records(t *target) ([]record.Record, error) {
+	if t.records == nil {
 		all, err := f.Store.List()
 		if err != nil {
-			return refuse("limits", err)
+			return nil, err
 		}
-		if err := f.limitsProblem(all, d, t.id); err != nil {
-			return refuse("limits", err)
+		t.records = all
+		if t.records == nil {
+			t.records = []record.Record{}
 		}
-		lost, err := unreservedSequestered(all, d, t.id, t.placement.Network, []byte(t.cloudContent))
-		if err != nil {
-			return refuse("network", err)
-		}
-		if len(lost) > 0 {
-			return refuse("network", refuseUnreserved(t.placement.Config, lost))
-		}
-		ok("limits", fmt.Sprintf("max_sequestered %d", f.Opts.MaxSequestered))
-
-		t.globalWas, err = f.Raw.GlobalResurrectionPaused()
-		switch {
-		case err == nil:
-			ok("resurrection", fmt.Sprintf("global resurrection paused: %v", t.globalWas))
-		case strings.Contains(err.Error(), "answered 404") && f.Opts.ResurrectionMode != record.ResurrectionGlobal:
-			// Older directors have only PUT /resurrection: without the
-			// prior value the global switch is never touched.
-			t.globalUnknown = true
-			ok("resurrection", "this director cannot report global resurrection; only the scoped pause will be used")
-		default:
-			return refuse("resurrection", fmt.Errorf("read global resurrection: %w", err))
-		}
-
-		plan, err := f.Agents(t.ip).Plan(ctx, f.agentRequest(""))
-		if err != nil {
-			if agentapi.IsRefused(err) {
-				return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) refused the plan: %w", t.group, t.id, t.ip, err))
-			}
-			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err))
-		}
-		t.agentPlan = &plan
-		// The agent runs one operation per cell, ever, and a plan without
-		// an operation id does not say whether one is journaled: without
-		// this check a cell that already ran one would pass here and
-		// refuse the sequester (409) only after the IP is reserved and
-		// resurrection paused.
-		st, err := f.Agents(t.ip).Status(ctx)
-		if err != nil {
-			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err))
-		}
-		if st.OperationID != "" {
-			return refuse("agent", fmt.Errorf("sequester-agent on %s/%s (%s) already holds operation %s (%s) that no unfinished sequestration record owns; an agent runs one operation per cell: look at `sequester status --local` on the cell",
-				t.group, t.id, t.ip, st.OperationID, st.Phase))
-		}
-		if err := checkKeep(f.Opts.Keep, plan); err != nil {
-			return refuse("keep", fmt.Errorf("on %s/%s: %w", t.group, t.id, err))
-		}
-		ok("keep", fmt.Sprintf("keep %d, prune %d", len(plan.Keep), len(plan.Prune)))
-		if !plan.SSH.Ready && !f.Opts.AllowWithoutSSH {
-			return refuse("ssh", fmt.Errorf("investigator SSH on %s/%s is not ready (%s); fix it or allow_without_ssh", t.group, t.id, plan.SSH.Problem))
-		}
-		ok("ssh", fmt.Sprintf("user %s ready %v", plan.SSH.User, plan.SSH.Ready))
-		detail, err := f.checkCapacity(ctx, t.id)
-		if err != nil {
-			return refuse("capacity", err)
-		}
-		ok("capacity", detail)
 	}
-	logger.Info("passed", lager.Data{"resume": t.resumeOnly, "old_ip": t.ip})
-	return t, nil
+	return t.records, nil
+}
+
+func (f *Flow) checkLimits(_ context.Context, t *target) (string, error) {
+	all, err := f.records(t)
+	if err != nil {
+		return "", err
+	}
+	if err := f.limitsProblem(all, f.Opts.Deployment, t.id); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("max_sequestered %d", f.Opts.MaxSequestered), nil
+}
+
+// checkReserved: every IP an earlier sequestration reserved on this
+// network is still reserved.
+func (f *Flow) checkReserved(_ context.Context, t *target) (string, error) {
+	all, err := f.records(t)
+	if err != nil {
+		return "", err
+	}
+	lost, err := unreservedSequestered(all, f.Opts.Deployment, t.id, t.placement.Network, []byte(t.cloudContent))
+	if err != nil {
+		return "", err
+	}
+	if len(lost) > 0 {
+		return "", refuseUnreserved(t.placement.Config, lost)
+	}
+	return fmt.Sprintf("earlier sequestrations' IPs still reserved in %q", t.placement.Config), nil
+}
+
+func (f *Flow) checkResurrection(_ context.Context, t *target) (string, error) {
+	var err error
+	t.globalWas, err = f.Raw.GlobalResurrectionPaused()
+	switch {
+	case err == nil:
+		return fmt.Sprintf("global resurrection paused: %v", t.globalWas), nil
+	case StatusOf(err) == http.StatusNotFound && f.Opts.ResurrectionMode != record.ResurrectionGlobal:
+		// Older directors have only PUT /resurrection: without the
+		// prior value the global switch is never touched.
+		t.globalUnknown = true
+		return "this director cannot report global resurrection; only the scoped pause will be used", nil
+	default:
+		return "", fmt.Errorf("read global resurrection: %w", err)
+	}
+}
+
+// checkAgent asks the cell's agent for its plan and status.
+func (f *Flow) checkAgent(ctx context.Context, t *target) (string, error) {
+	plan, err := f.Agents(t.ip).Plan(ctx, f.agentRequest(""))
+	if err != nil {
+		if agentapi.IsRefused(err) {
+			return "", fmt.Errorf("sequester-agent on %s/%s (%s) refused the plan: %w", t.group, t.id, t.ip, err)
+		}
+		return "", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err)
+	}
+	t.agentPlan = &plan
+	// The agent runs one operation per cell, ever, and a plan without an
+	// operation id does not say whether one is journaled: without this
+	// check a cell that already ran one would pass here and refuse the
+	// sequester (409) only after the IP is reserved and resurrection
+	// paused.
+	st, err := f.Agents(t.ip).Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("sequester-agent on %s/%s (%s) unreachable: %w", t.group, t.id, t.ip, err)
+	}
+	if st.OperationID != "" {
+		return "", fmt.Errorf("sequester-agent on %s/%s (%s) already holds operation %s (%s) that no unfinished sequestration record owns; an agent runs one operation per cell: look at `sequester status --local` on the cell",
+			t.group, t.id, t.ip, st.OperationID, st.Phase)
+	}
+	return fmt.Sprintf("sequester-agent on %s answers, no operation held", t.ip), nil
+}
+
+func (f *Flow) checkKeepList(_ context.Context, t *target) (string, error) {
+	if err := checkKeep(f.Opts.Keep, *t.agentPlan); err != nil {
+		return "", fmt.Errorf("on %s/%s: %w", t.group, t.id, err)
+	}
+	return fmt.Sprintf("keep %d, prune %d", len(t.agentPlan.Keep), len(t.agentPlan.Prune)), nil
+}
+
+func (f *Flow) checkSSH(_ context.Context, t *target) (string, error) {
+	ssh := t.agentPlan.SSH
+	if !ssh.Ready && !f.Opts.AllowWithoutSSH {
+		return "", fmt.Errorf("investigator SSH on %s/%s is not ready (%s); fix it or allow_without_ssh", t.group, t.id, ssh.Problem)
+	}
+	return fmt.Sprintf("user %s ready %v", ssh.User, ssh.Ready), nil
+}
+
+func (f *Flow) checkCapacityOf(ctx context.Context, t *target) (string, error) {
+	return f.checkCapacity(ctx, t.id)
 }
 
 // limitsProblem applies the limits to the records: no other unfinished

@@ -283,7 +283,10 @@ func (p *PlanReport) WriteText(w io.Writer) {
 	fmt.Fprintln(w, "\nPreflight:")
 	for _, c := range p.Checks {
 		mark := "ok     "
-		if !c.OK {
+		switch {
+		case c.Skipped:
+			mark = "skipped"
+		case !c.OK:
 			mark = "REFUSED"
 		}
 		fmt.Fprintf(w, "  %s %-13s %s\n", mark, c.Name, c.Detail)

@@ -119,7 +119,7 @@ func (f *Flow) noteReservationForm(name string) error {
 // again, at most 5 times. The operator's bytes go through unchanged apart
 // from the edit. When edit changes nothing, the version read comes back
 // with written false; else the version written.
-func editCloudConfig(dir boshdir.Director, logger lager.Logger, name string, edit func(content []byte) (out []byte, changed bool, err error)) (cfg boshdir.Config, written bool, err error) {
+func editCloudConfig(dir DirectorAPI, logger lager.Logger, name string, edit func(content []byte) (out []byte, changed bool, err error)) (cfg boshdir.Config, written bool, err error) {
 	for attempt := 1; attempt <= 5; attempt++ {
 		cur, err := dir.LatestConfig("cloud", name)
 		if err != nil {

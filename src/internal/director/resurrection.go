@@ -210,7 +210,7 @@ func (f *Flow) finishBridge(ctx context.Context, logger lager.Logger, wait bool)
 	if wait {
 		if d := res.PausedAt.Add(f.Opts.ResurrectionWait).Sub(f.now()); d > 0 {
 			logger.Info("waiting-for-health-monitor-reread", lager.Data{"seconds": d.Seconds()})
-			if err := f.Sleep(ctx, d); err != nil {
+			if err := f.sleep(ctx, d); err != nil {
 				return err
 			}
 		}
@@ -235,7 +235,7 @@ func (f *Flow) waitForRulesReread(ctx context.Context, logger lager.Logger) erro
 		return nil
 	}
 	logger.Info("waiting-for-health-monitor-reread", lager.Data{"seconds": wait.Seconds()})
-	return f.Sleep(ctx, wait)
+	return f.sleep(ctx, wait)
 }
 
 // rejectedByDirector: a 4xx answer (bosh-cli keeps only the text).

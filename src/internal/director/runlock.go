@@ -10,6 +10,7 @@ import (
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // RunLockName is the one name of the run lock: every run on a director,
@@ -48,7 +49,7 @@ func (f *Flow) lockLimits(logger lager.Logger, t *target) (func(), error) {
 	if err == nil {
 		err = f.limitsProblem(all, f.Opts.Deployment, t.id)
 		if err != nil {
-			err = Refuse(err)
+			err = refusal.New(err)
 		}
 	}
 	if err != nil {
@@ -87,7 +88,7 @@ func (f *Flow) acquireRunLock(logger lager.Logger) (func(), error) {
 		err = f.takeOverLock(typ, content)
 	}
 	if err != nil {
-		if IsRefusal(err) {
+		if refusal.Is(err) {
 			return nil, err
 		}
 		// The lock is how the record is created: a failure here is the
@@ -121,7 +122,7 @@ func (f *Flow) takeOverLock(typ string, content []byte) error {
 		}
 		same := held.Deployment == f.Opts.Deployment && held.Instance == f.Opts.Instance
 		if !same && f.now().Before(held.ExpiresAt) {
-			return Refuse(fmt.Errorf("another sequestration is starting: %s:%s (requested by %q at %s) holds the sequester run lock until %s; run again when it has started, or after %s if its run died (`bosh delete-config --type %s --name %s` removes a lock you know is stale)",
+			return refusal.New(fmt.Errorf("another sequestration is starting: %s:%s (requested by %q at %s) holds the sequester run lock until %s; run again when it has started, or after %s if its run died (`bosh delete-config --type %s --name %s` removes a lock you know is stale)",
 				held.Deployment, held.Instance, held.RequestedBy, held.AcquiredAt.Format(time.RFC3339), held.ExpiresAt.Format(time.RFC3339),
 				held.ExpiresAt.Format(time.RFC3339), typ, RunLockName))
 		}
@@ -132,7 +133,7 @@ func (f *Flow) takeOverLock(typ string, content []byte) error {
 	}
 	if _, err := f.Dir.UpdateConfig(typ, RunLockName, expected, content); err != nil {
 		if record.IsConfigConflict(err) {
-			return Refuse(errors.New("another sequestration took the sequester run lock at the same instant; run again in a moment"))
+			return refusal.New(errors.New("another sequestration took the sequester run lock at the same instant; run again in a moment"))
 		}
 		return fmt.Errorf("take over the expired sequester run lock of %s:%s: %w", held.Deployment, held.Instance, err)
 	}

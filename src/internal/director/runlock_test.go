@@ -12,6 +12,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // heldAtRecord holds a run just before it writes its record, after its
@@ -76,7 +77,7 @@ func TestTwoRunsAtTheSameInstantCannotBothPassMaxSequestered(t *testing.T) {
 	if err := <-aDone; err != nil {
 		t.Fatalf("the first run: %v", err)
 	}
-	if !director.IsRefusal(errB) {
+	if !refusal.Is(errB) {
 		t.Fatalf("the second run: %v; want a refusal", errB)
 	}
 	want := "another sequestration is starting: cf:diego-cell/" + first.ID
@@ -112,7 +113,7 @@ func TestARunLockOfADeadRunExpires(t *testing.T) {
 			}
 			_, err := l.flow("diego-cell/"+l.target().ID, keepSuspects()).Run(withDeadline(t))
 			if tc.refused {
-				if !director.IsRefusal(err) || !strings.Contains(err.Error(), "cf:diego-cell/other (requested by \"someone\"") {
+				if !refusal.Is(err) || !strings.Contains(err.Error(), "cf:diego-cell/other (requested by \"someone\"") {
 					t.Fatalf("err = %v; want a refusal naming the lock's run", err)
 				}
 				return

@@ -2,6 +2,7 @@ package director
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cloudconfig"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
 )
 
@@ -49,30 +51,33 @@ func (f *Flow) verify(ctx context.Context, logger lager.Logger) error {
 	if f.BBS != nil {
 		// The replacement rep takes the cell id's presence once the old
 		// rep's lapses; give it BBSTimeout.
-		deadline := f.now().Add(f.Opts.BBSTimeout)
-		for {
-			host, err := f.BBS.RepHost(ctx, f.rec.InstanceID)
-			left, lerr := f.BBS.LRPsAt(ctx, f.rec.InstanceID, f.rec.OldIP)
+		var (
+			host      string
+			left      []string
+			err, lerr error
+		)
+		waited := poll.Until(ctx, f.Clock, f.Opts.PollInterval, f.Opts.BBSTimeout, func() (bool, error) {
+			host, err = f.BBS.RepHost(ctx, f.rec.InstanceID)
+			left, lerr = f.BBS.LRPsAt(ctx, f.rec.InstanceID, f.rec.OldIP)
 			if err == nil && lerr == nil && host == f.rec.NewIP && len(left) == 0 {
-				evidence = append(evidence, fmt.Sprintf("bbs: cell %s presence at %s; no ActualLRP at %s", f.rec.InstanceID, host, f.rec.OldIP))
-				break
-			}
-			if f.now().After(deadline) {
-				switch {
-				case err != nil:
-					return fmt.Errorf("bbs cells: %w", err)
-				case lerr != nil:
-					return fmt.Errorf("bbs actual LRPs: %w", lerr)
-				case host != f.rec.NewIP:
-					return fmt.Errorf("bbs: cell %s presence is at %q, not the new IP %s", f.rec.InstanceID, host, f.rec.NewIP)
-				default:
-					return fmt.Errorf("bbs: ActualLRPs still on the old cell at %s: %s", f.rec.OldIP, strings.Join(left, ", "))
-				}
+				return true, nil
 			}
 			logger.Debug("bbs-not-yet", lager.Data{"rep_host": host, "lrps_left": len(left)})
-			if err := f.Sleep(ctx, f.Opts.PollInterval); err != nil {
-				return err
-			}
+			return false, nil
+		})
+		switch {
+		case waited == nil:
+			evidence = append(evidence, fmt.Sprintf("bbs: cell %s presence at %s; no ActualLRP at %s", f.rec.InstanceID, host, f.rec.OldIP))
+		case !errors.Is(waited, poll.ErrTimeout):
+			return waited
+		case err != nil:
+			return fmt.Errorf("bbs cells: %w", err)
+		case lerr != nil:
+			return fmt.Errorf("bbs actual LRPs: %w", lerr)
+		case host != f.rec.NewIP:
+			return fmt.Errorf("bbs: cell %s presence is at %q, not the new IP %s", f.rec.InstanceID, host, f.rec.NewIP)
+		default:
+			return fmt.Errorf("bbs: ActualLRPs still on the old cell at %s: %s", f.rec.OldIP, strings.Join(left, ", "))
 		}
 	} else {
 		evidence = append(evidence, "bbs: not configured, Diego-side check skipped")

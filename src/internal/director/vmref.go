@@ -2,12 +2,15 @@ package director
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"code.cloudfoundry.org/lager/v3"
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 )
 
 // ResolutionDeleteVMReference makes the director forget a VM without
@@ -58,30 +61,29 @@ func (f *Flow) waitUnresponsive(ctx context.Context, logger lager.Logger) error 
 		logger.Info("vm-reference-already-gone")
 		return nil
 	}
-	deadline := f.now().Add(f.Opts.UnresponsiveTimeout)
-	for {
+	state := "absent"
+	err := poll.Until(ctx, f.Clock, f.Opts.PollInterval, f.Opts.UnresponsiveTimeout, func() (bool, error) {
 		vms, err := f.t.dep.VMInfos()
 		if err != nil {
-			return fmt.Errorf("list VMs: %w", err)
+			return false, fmt.Errorf("list VMs: %w", err)
 		}
-		state := "absent"
+		state = "absent"
 		for _, vm := range vms {
 			if vm.ID == f.rec.InstanceID {
 				state = vm.ProcessState
 			}
 		}
 		logger.Debug("job-state", lager.Data{"job_state": state})
-		if state == JobStateUnresponsive {
-			logger.Info("agent-unresponsive")
-			return nil
-		}
-		if f.now().After(deadline) {
-			return fmt.Errorf("the director does not report %s unresponsive after %s (job_state %q)", f.rec.Instance(), f.Opts.UnresponsiveTimeout, state)
-		}
-		if err := f.Sleep(ctx, f.Opts.PollInterval); err != nil {
-			return err
-		}
+		return state == JobStateUnresponsive, nil
+	})
+	if errors.Is(err, poll.ErrTimeout) {
+		return fmt.Errorf("the director does not report %s unresponsive after %s (job_state %q)", f.rec.Instance(), f.Opts.UnresponsiveTimeout, state)
 	}
+	if err != nil {
+		return err
+	}
+	logger.Info("agent-unresponsive")
+	return nil
 }
 
 // deleteVMReference scans and resolves only this instance's problem with

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/hangs"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Garden never returns from destroying one of the containers to prune, and
@@ -27,7 +27,7 @@ func TestAContainerNothingCanPruneIsIsolatedAndTheRunFailsSayingSo(t *testing.T)
 	l.startAgent(0)
 
 	rep, err := l.run()
-	if err == nil || director.IsRefusal(err) {
+	if err == nil || refusal.Is(err) {
 		t.Fatalf("run = %v, want a failure (exit 1)\nsteps:\n%s", err, fmtSteps(rep))
 	}
 	t.Logf("run error (the operator sees it with exit 1): %v", err)

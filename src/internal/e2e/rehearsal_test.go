@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
-	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // TestACellWhoseAgentRanAnotherOperationIsRefusedBeforeAnyChange: the real
@@ -35,7 +35,7 @@ func TestACellWhoseAgentRanAnotherOperationIsRefusedBeforeAnyChange(t *testing.T
 
 	_, err := l.run()
 	want := "sequester-agent on diego-cell/" + l.target.ID + " (" + l.oldIP + ") already holds operation rehearsal-1 (done)"
-	if !director.IsRefusal(err) || !strings.HasPrefix(err.Error(), want) {
+	if !refusal.Is(err) || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("err = %v\nwant %s...", err, want)
 	}
 	if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {

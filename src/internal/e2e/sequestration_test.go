@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/cellrig"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/record"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func TestARealCellIsSequesteredEndToEnd(t *testing.T) {
@@ -368,7 +369,7 @@ func (l *lab) checkRefusals() {
 		_, err := f.Run(ctx)
 		cancel()
 		restore()
-		if !director.IsRefusal(err) || !strings.Contains(err.Error(), tc.want) {
+		if !refusal.Is(err) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v; want a refusal containing %q", tc.name, err, tc.want)
 		}
 		if n := l.sim.RequestCount("POST", "/configs") + l.sim.RequestCount("PUT", "/resurrection"); n != 0 {

@@ -28,6 +28,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
@@ -221,7 +222,7 @@ func invalid(format string, args ...any) error {
 }
 
 func refused(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", agentapi.ErrRefused, fmt.Sprintf(format, args...))
+	return refusal.Errorf(format, args...)
 }
 
 // Inventory lists the containers with what BBS and the D-state poller know.
@@ -311,9 +312,6 @@ func (a *Agent) prepare(ctx context.Context, req agentapi.SequesterRequest) (pre
 	}
 	sel, err := keep.Resolve(req.Keep, inv.Containers)
 	if err != nil {
-		if errors.Is(err, keep.ErrRefused) {
-			return p, refused("%v", err)
-		}
 		return p, err
 	}
 	p.keep, p.prune = sel.Keep, sel.Prune

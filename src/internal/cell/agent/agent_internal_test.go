@@ -17,6 +17,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/gardenrunc/gardenrunctest"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/version"
 )
 
@@ -102,10 +103,10 @@ func TestKeepingAContainerThatCannotStayRunningIsRefusedUpFront(t *testing.T) {
 			}
 			defer a.Close()
 			req := agentapi.SequesterRequest{OperationID: "op-1", Keep: agentapi.Keep{Handles: []string{tc.kept.Handle}}, SkipReplacementWait: true}
-			if _, err := a.Plan(context.Background(), req); !errors.Is(err, agentapi.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+			if _, err := a.Plan(context.Background(), req); !refusal.Is(err) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Plan error = %v, want a refusal containing %q", err, tc.want)
 			}
-			if _, err := a.Sequester(context.Background(), req); !errors.Is(err, agentapi.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+			if _, err := a.Sequester(context.Background(), req); !refusal.Is(err) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Sequester error = %v, want a refusal containing %q", err, tc.want)
 			}
 			a.Wait()

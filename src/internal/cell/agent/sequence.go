@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/bbs/models"
+	"code.cloudfoundry.org/clock"
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
@@ -16,6 +17,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/journal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/prune"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/steps"
 )
 
@@ -199,12 +201,11 @@ func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *
 		return steps.Outcome{Skipped: true, Detail: "no LRP instance on this cell is pruned"}, nil
 	}
 	timeout := a.replacementTimeout(st.Request)
-	deadline := time.Now().Add(timeout)
 	pending := map[string]journal.LRPInstance{}
 	for _, l := range st.Awaited {
 		pending[l.String()] = l
 	}
-	for {
+	err := poll.Until(ctx, clock.NewClock(), a.d.ReplacementPoll, timeout, func() (bool, error) {
 		byGUID := map[string][]journal.LRPInstance{}
 		for _, l := range pending {
 			byGUID[l.ProcessGUID] = append(byGUID[l.ProcessGUID], l)
@@ -226,14 +227,12 @@ func (a *Agent) awaitReplacements(ctx context.Context, logger lager.Logger, st *
 			}
 		}
 		logger.Debug("awaiting-replacements", lager.Data{"pending": len(pending)})
-		if len(pending) == 0 || time.Now().After(deadline) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return steps.Outcome{}, ctx.Err()
-		case <-time.After(a.d.ReplacementPoll):
-		}
+		return len(pending) == 0, nil
+	})
+	if err != nil && !errors.Is(err, poll.ErrTimeout) {
+		// The context ended; what is still pending is reported below
+		// only when the time is up.
+		return steps.Outcome{}, err
 	}
 	var missing []string
 	for k := range pending {

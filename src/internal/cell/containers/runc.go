@@ -14,11 +14,13 @@ import (
 	"syscall"
 	"time"
 
+	"code.cloudfoundry.org/clock"
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/confined"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 )
 
 // Runc roots garden uses.
@@ -317,10 +319,11 @@ func (r *Runc) killInit(ctx context.Context, handle string, sf runcStateFile) {
 	if err := syscall.Kill(sf.InitPid, syscall.SIGKILL); err != nil {
 		return
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for r.sameProcess(sf.InitPid, sf.InitStart) && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(2 * time.Millisecond)
-	}
+	// Gone, or given up on after 10 s: the delete that follows says
+	// what is left either way.
+	_ = poll.Until(ctx, clock.NewClock(), 2*time.Millisecond, 10*time.Second, func() (bool, error) {
+		return !r.sameProcess(sf.InitPid, sf.InitStart), nil
+	})
 }
 
 // sameProcess tells whether pid still is the live (not zombie) process

@@ -6,12 +6,11 @@
 package keep
 
 import (
-	"errors"
-	"fmt"
 	"sort"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Selection is the outcome: every inventory container is in exactly one
@@ -35,16 +34,9 @@ func Handles(cs []agentapi.Container) []string {
 	return out
 }
 
-// ErrRefused marks every refusal, so callers can answer 422 / exit 2.
-var ErrRefused = errors.New("keep refused")
-
-type refusal struct{ msg string }
-
-func (r refusal) Error() string        { return r.msg }
-func (r refusal) Is(target error) bool { return target == ErrRefused }
-
+// refuse: every error of Resolve is a refusal (422, exit 2).
 func refuse(format string, args ...any) error {
-	return refusal{msg: fmt.Sprintf(format, args...)}
+	return refusal.Errorf(format, args...)
 }
 
 // Resolve applies k to the inventory. Each error is one sentence saying

@@ -1,12 +1,12 @@
 package keep_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/keep"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 var inventory = []agentapi.Container{
@@ -73,8 +73,8 @@ func TestResolveRefusesWhatWouldPruneByMistake(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Resolve accepted it: keep %v prune %v", sel.KeepHandles(), sel.PruneHandles())
 			}
-			if !errors.Is(err, keep.ErrRefused) {
-				t.Fatalf("error %v is not ErrRefused", err)
+			if !refusal.Is(err) {
+				t.Fatalf("error %v is not a refusal", err)
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, c.says) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/containers"
@@ -84,50 +85,45 @@ func Run(ctx context.Context, logger lager.Logger, b containers.Backend, handles
 	var (
 		mu        sync.Mutex
 		durations []time.Duration
-		wg        sync.WaitGroup
-		work      = make(chan string)
+		// Each destroy's failure is recorded, never returned: one
+		// container that cannot go must not stop the others.
+		g errgroup.Group
 	)
-	for i := 0; i < workers && i < len(todo); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for h := range work {
-				if err := ctx.Err(); err != nil {
-					mu.Lock()
-					res.Failures[h] = "not attempted: " + err.Error()
-					mu.Unlock()
-					continue
-				}
-				t0 := time.Now()
-				left, err := b.Destroy(ctx, h)
-				d := time.Since(t0)
-				if opts.ObserveDestroy != nil {
-					opts.ObserveDestroy(d)
-				}
-				mu.Lock()
-				durations = append(durations, d)
-				if len(left) > 0 {
-					res.Leftovers[h] = left
-				}
-				if err != nil {
-					res.Failures[h] = err.Error()
-				} else {
-					res.Pruned = append(res.Pruned, h)
-				}
-				mu.Unlock()
-				if err != nil {
-					logger.Error("destroy-failed", err, lager.Data{"container_handle": h, "duration_ms": d.Milliseconds()})
-				} else {
-					logger.Info("container-destroyed", lager.Data{"container_handle": h, "duration_ms": d.Milliseconds(), "leftovers": left})
-				}
-			}
-		}()
-	}
+	g.SetLimit(workers)
 	for _, h := range todo {
-		work <- h
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				mu.Lock()
+				res.Failures[h] = "not attempted: " + err.Error()
+				mu.Unlock()
+				return nil
+			}
+			t0 := time.Now()
+			left, err := b.Destroy(ctx, h)
+			d := time.Since(t0)
+			if opts.ObserveDestroy != nil {
+				opts.ObserveDestroy(d)
+			}
+			mu.Lock()
+			durations = append(durations, d)
+			if len(left) > 0 {
+				res.Leftovers[h] = left
+			}
+			if err != nil {
+				res.Failures[h] = err.Error()
+			} else {
+				res.Pruned = append(res.Pruned, h)
+			}
+			mu.Unlock()
+			if err != nil {
+				logger.Error("destroy-failed", err, lager.Data{"container_handle": h, "duration_ms": d.Milliseconds()})
+			} else {
+				logger.Info("container-destroyed", lager.Data{"container_handle": h, "duration_ms": d.Milliseconds(), "leftovers": left})
+			}
+			return nil
+		})
 	}
-	close(work)
-	wg.Wait()
+	_ = g.Wait()
 
 	verify(ctx, logger, b, opts.Keep, &res)
 	sort.Strings(res.Pruned)

@@ -16,6 +16,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/monit"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 )
 
 // Monit is what the stoppers need of a monit client (*monit.Client).
@@ -247,33 +248,30 @@ func (r Rep) Stop(ctx context.Context) (string, error) {
 // and that no rep process appears, by pid file or in monit's status.
 func (r Rep) verifyStaysDead(ctx context.Context, logger lager.Logger, m monitCalls, killedPid int) error {
 	hold := orDefault(r.Hold, 5*time.Second)
-	deadline := time.Now().Add(hold)
-	for {
+	err := poll.Until(ctx, m.clock(), 250*time.Millisecond, hold, func() (bool, error) {
 		s, err := m.service(ctx)
 		if err != nil {
 			if stuck, perr := m.unanswered(ctx, err); stuck {
-				return monitStuck{perr}
+				return false, monitStuck{perr}
 			}
-			return fmt.Errorf("checking the rep stays dead: %w", err)
+			return false, fmt.Errorf("checking the rep stays dead: %w", err)
 		}
 		if s.Monitor != monit.NotMonitored {
-			return fmt.Errorf("%w: monit monitors %s again", ErrRepRestarted, r.Service)
+			return false, fmt.Errorf("%w: monit monitors %s again", ErrRepRestarted, r.Service)
 		}
 		for _, p := range []int{pidFromFile(r.PidFile), s.Pid} {
 			if p > 0 && alive(p) {
-				return fmt.Errorf("%w: pid %d runs (killed pid %d)", ErrRepRestarted, p, killedPid)
+				return false, fmt.Errorf("%w: pid %d runs (killed pid %d)", ErrRepRestarted, p, killedPid)
 			}
 		}
 		logger.Debug("rep-still-dead", lager.Data{"pid": killedPid})
-		if time.Now().After(deadline) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+		return false, nil
+	})
+	if errors.Is(err, poll.ErrTimeout) {
+		// Dead for the whole hold: what this watch waits for.
+		return nil
 	}
+	return err
 }
 
 // monitStuck is monit not answering while the rep is watched.

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi/agentapitest"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // FakeCell is the cell side behind the real agentapi mTLS server: it keeps
@@ -90,16 +91,16 @@ func (c *FakeCell) plan(req agentapi.SequesterRequest) (agentapi.Plan, error) {
 	}
 	for _, h := range k.Handles {
 		if !matched[h] {
-			return p, fmt.Errorf("%w: no container with handle %q runs on this cell: check the handle against the inventory (sequester plan lists it)", agentapi.ErrRefused, h)
+			return p, refusal.Errorf("no container with handle %q runs on this cell: check the handle against the inventory (sequester plan lists it)", h)
 		}
 	}
 	for _, a := range k.AppGUIDs {
 		if !matched[a] {
-			return p, fmt.Errorf("%w: no container of app %s runs on this cell: check the guid against the inventory (sequester plan lists it)", agentapi.ErrRefused, a)
+			return p, refusal.Errorf("no container of app %s runs on this cell: check the guid against the inventory (sequester plan lists it)", a)
 		}
 	}
 	if !p.SSH.Ready && !req.AllowWithoutSSH {
-		return p, fmt.Errorf("%w: investigator SSH is not ready: %s; set it up (user in bosh_sshers with authorized keys, sshd listening) or allow going on without it explicitly", agentapi.ErrRefused, p.SSH.Problem)
+		return p, refusal.Errorf("investigator SSH is not ready: %s; set it up (user in bosh_sshers with authorized keys, sshd listening) or allow going on without it explicitly", p.SSH.Problem)
 	}
 	return p, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Options of a rehearsal.
@@ -150,7 +151,7 @@ func Run(ctx context.Context, opts Options) (*scenario.World, *Result, error) {
 	res.Report = rep
 	if err != nil {
 		res.Error = err.Error()
-		res.Refused = director.IsRefusal(err)
+		res.Refused = refusal.Is(err)
 	}
 	switch {
 	case res.Refused:

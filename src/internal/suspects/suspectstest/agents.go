@@ -7,7 +7,6 @@ package suspectstest
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 	"sync"
 
@@ -15,13 +14,14 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/agentapi"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/certs"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/suspects"
 )
 
 // healthOnly serves the given health; the other endpoints refuse.
 type healthOnly struct{ h agentapi.Health }
 
-var errHealthOnly = fmt.Errorf("%w: this test agent answers health only", agentapi.ErrRefused)
+var errHealthOnly = refusal.Errorf("this test agent answers health only")
 
 func (s healthOnly) Inventory(context.Context) (agentapi.Inventory, error) {
 	return agentapi.Inventory{}, errHealthOnly
