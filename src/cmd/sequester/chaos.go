@@ -80,7 +80,7 @@ Exit codes: 0 no invariant violated and every run converged or was refused,
 				return errors.New("chaos: interrupted")
 			}
 			if !s.OK() {
-				return fmt.Errorf("chaos: %d invariant violation(s), %d run(s) not converged, %d lab setup(s) failed", s.Violations, s.NotConverged, s.SetupFailed)
+				return fmt.Errorf("chaos: %d invariant violation(s), %d run(s) not converged, %d re-run(s) refused after a faulted attempt, %d lab setup(s) failed", s.Violations, s.NotConverged, s.RefusedMidway, s.SetupFailed)
 			}
 			return nil
 		},

@@ -108,6 +108,9 @@ type Summary struct {
 	FaultsMissed int            `json:"faults_missed"`
 	Converged    int            `json:"converged"`
 	Refused      int            `json:"refused"`
+	// RefusedMidway: a re-run after a faulted attempt was refused, the
+	// sequestration left part-done (the operator has to act).
+	RefusedMidway int `json:"refused_midway"`
 	// NotConverged: still failing after MaxReRuns re-runs; SetupFailed:
 	// the lab could not be set up.
 	NotConverged  int   `json:"not_converged"`
@@ -120,7 +123,7 @@ type Summary struct {
 
 // OK: no invariant broken and every run converged or was refused.
 func (s *Summary) OK() bool {
-	return s.Violations == 0 && s.NotConverged == 0 && s.SetupFailed == 0
+	return s.Violations == 0 && s.NotConverged == 0 && s.RefusedMidway == 0 && s.SetupFailed == 0
 }
 
 // Suite runs the seeded runs one after the other.
@@ -161,8 +164,10 @@ func (s *Summary) add(r Run) {
 		s.SetupFailed++
 	case r.Converged:
 		s.Converged++
-	case r.Refused:
+	case r.Refused && len(r.Attempts) == 1:
 		s.Refused++
+	case r.Refused:
+		s.RefusedMidway++
 	default:
 		s.NotConverged++
 	}
@@ -215,8 +220,10 @@ func (r Run) line() string {
 		return fmt.Sprintf("%s: %d INVARIANT VIOLATION(S), first: %s: %s; replay: %s", kinds, len(r.Violations), r.Violations[0].Invariant, r.Violations[0].Evidence, r.Replay)
 	case r.Converged:
 		return fmt.Sprintf("%s: converged after %d attempt(s), contained in %.1fs, total %.1fs, %d checks passed", kinds, len(r.Attempts), r.TimeToContainSeconds, r.TotalSeconds, len(r.Checks))
+	case r.Refused && len(r.Attempts) == 1:
+		return fmt.Sprintf("%s: refused, nothing changed (%d checks passed)", kinds, len(r.Checks))
 	case r.Refused:
-		return fmt.Sprintf("%s: refused after %d attempt(s), nothing changed (%d checks passed)", kinds, len(r.Attempts), len(r.Checks))
+		return fmt.Sprintf("%s: re-run %d REFUSED after a faulted attempt, left mid-way (%d checks passed): %s", kinds, len(r.Attempts)-1, len(r.Checks), r.Attempts[len(r.Attempts)-1].Error)
 	}
 	return fmt.Sprintf("%s: NOT CONVERGED after %d attempt(s): %s", kinds, len(r.Attempts), r.Attempts[len(r.Attempts)-1].Error)
 }
@@ -225,6 +232,8 @@ func (r Run) line() string {
 type runner struct {
 	w       *scenario.World
 	deploys int
+	// armErrs: restarting the agent with the faults' settings failed.
+	armErrs []string
 }
 
 // One sets up a lab, runs the sequestration with the faults seed draws,

@@ -6,12 +6,15 @@ import (
 	"math/rand"
 	"net/http"
 	"path"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	boshdir "github.com/cloudfoundry/bosh-cli/v7/director"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/directorsim"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/rehearsal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 )
 
@@ -32,10 +35,13 @@ const (
 	KindDirector5xx = "director-5xx-burst"
 	// KindTaskFails: the director's next task of a kind fails.
 	KindTaskFails = "director-task-fails"
+	// KindGardenDestroyHangs: Garden never returns from destroying one of
+	// the containers to prune (the agent's deadline on it is 2 s).
+	KindGardenDestroyHangs = "garden-destroy-hangs"
 )
 
 // Kinds lists every fault kind, in the order the table prints them.
-var Kinds = []string{KindErrandKilled, KindAgentRestarted, KindPipelineDeploy, KindDirector5xx, KindTaskFails}
+var Kinds = []string{KindErrandKilled, KindAgentRestarted, KindPipelineDeploy, KindDirector5xx, KindTaskFails, KindGardenDestroyHangs}
 
 // Fault is one injected fault.
 type Fault struct {
@@ -51,6 +57,10 @@ type Fault struct {
 	From     int    `json:"from,omitempty"`
 	Burst    int    `json:"burst,omitempty"`
 	TaskKind string `json:"task_kind,omitempty"`
+	// Handle: the container Garden hangs on; pick chooses it among the
+	// target's containers to prune.
+	Handle string `json:"handle,omitempty"`
+	pick   int
 	// Struck: the fault happened to the run (a burst answered at least
 	// one 500, the task failed, the kill or restart fell inside an
 	// attempt); Injected says what happened.
@@ -64,10 +74,10 @@ var endpoints = []string{"/configs", "/deployments/*", "/deployments/*/instances
 // Task kinds the flow starts.
 var taskKinds = []string{directorsim.KindUpdateDeployment, directorsim.KindVMs}
 
-// maxAt bounds the moment a timed fault strikes: a clean lab run takes
-// about this long from preflight to the report, so the moments spread
-// over every step.
-const maxAt = 6 * time.Second
+// maxAt bounds the moment a timed fault strikes: a clean lab run reports
+// its cell contained about 5 s after its start and completes a few tenths
+// later, so the moments spread over every step.
+const maxAt = 5 * time.Second
 
 // plan draws one or two faults of distinct kinds from rng.
 func plan(rng *rand.Rand) []Fault {
@@ -89,6 +99,9 @@ func plan(rng *rand.Rand) []Fault {
 		case KindTaskFails:
 			f.TaskKind = taskKinds[rng.Intn(len(taskKinds))]
 			f.Detail = fmt.Sprintf("the next %s task fails", f.TaskKind)
+		case KindGardenDestroyHangs:
+			f.pick = rng.Intn(1 << 20)
+			f.Detail = fmt.Sprintf("Garden's destroy of one container to prune never returns; the agent's deadline on it is %ds", gardenDeadline)
 		}
 		out = append(out, f)
 	}
@@ -96,8 +109,9 @@ func plan(rng *rand.Rand) []Fault {
 }
 
 const (
-	agentDown    = 1500 * time.Millisecond
-	destroyDelay = 400 * time.Millisecond
+	agentDown      = 1500 * time.Millisecond
+	destroyDelay   = 400 * time.Millisecond
+	gardenDeadline = 2
 )
 
 func ordinal(n int) string {
@@ -123,6 +137,34 @@ type armed struct {
 // caller runs it in a goroutine) and reports into faults[i].Injected.
 func (r *runner) arm(ctx context.Context, faults []Fault) (a armed, timed []int) {
 	w := r.w
+	// An agent restarted mid-run has every destroy stretched, so that a
+	// restart can land inside the prune; a new Garden deadline needs a
+	// new agent too.
+	restart, delay := false, time.Duration(0)
+	var hung *Fault
+	defer func() {
+		if !restart {
+			return
+		}
+		var errs []string
+		if err := w.StopAgent(w.Target()); err != nil {
+			errs = append(errs, "stop before the run: "+err.Error())
+		}
+		if err := w.StartAgent(w.Target(), delay); err != nil {
+			errs = append(errs, "start before the run: "+err.Error())
+		}
+		// The new agent flags the suspect again after its threshold.
+		if _, err := w.WaitForSuspect(ctx); err != nil {
+			errs = append(errs, "the restarted agent did not flag the suspect: "+err.Error())
+		}
+		if hung != nil {
+			hung.Injected = "Garden hangs on destroying " + hung.Handle
+			if len(errs) > 0 {
+				hung.Injected += "; " + strings.Join(errs, "; ")
+			}
+		}
+		r.armErrs = errs
+	}()
 	for i := range faults {
 		f := &faults[i]
 		switch f.Kind {
@@ -135,19 +177,20 @@ func (r *runner) arm(ctx context.Context, faults []Fault) (a armed, timed []int)
 			w.Sim.FailNextTask(f.TaskKind, injectedTaskFailure)
 			f.Injected = "armed in the director simulator"
 		case KindAgentRestarted:
-			// The stretched destroys make the prune last long enough for
-			// a restart to land in it.
-			if err := w.StopAgent(w.Target()); err != nil {
-				f.Injected = "stop before the run: " + err.Error()
-			}
-			if err := w.StartAgent(w.Target(), destroyDelay); err != nil {
-				f.Injected = "start before the run: " + err.Error()
-			}
-			// The new agent flags the suspect again after its threshold.
-			if _, err := w.WaitForSuspect(ctx); err != nil {
-				f.Injected = "the restarted agent did not flag the suspect: " + err.Error()
-			}
+			restart, delay = true, destroyDelay
 			timed = append(timed, i)
+		case KindGardenDestroyHangs:
+			var prune []string
+			for _, c := range w.Target().Containers {
+				if !c.Suspect {
+					prune = append(prune, c.Handle)
+				}
+			}
+			f.Handle = prune[f.pick%len(prune)]
+			w.Target().Rig.Garden.HangDestroy(f.Handle)
+			w.Target().Rig.AgentConfig.Garden.DestroyTimeoutSeconds = gardenDeadline
+			restart = true
+			hung = f
 		case KindErrandKilled:
 			a.kills = append(a.kills, f)
 			f.Injected = "the first attempt ended before the kill"
@@ -182,7 +225,19 @@ func (r *runner) strike(ctx context.Context, start time.Time, f *Fault) {
 	case KindPipelineDeploy:
 		r.deploys++
 		if err := deploy(w, r.deploys); err != nil {
-			f.Injected = "deploy: " + err.Error()
+			// A deploy task that ran and failed (the lock held by the
+			// sequestration's own deploy) is a pipeline's deploy all the
+			// same: it met the run. The bosh CLI names the task it waited
+			// for in its error.
+			f.Injected = "deploy failed: " + err.Error()
+			if m := taskInError.FindStringSubmatch(err.Error()); m != nil {
+				for _, t := range w.Sim.Tasks() {
+					if strconv.Itoa(t.ID) == m[1] && t.Kind == directorsim.KindUpdateDeployment {
+						f.Struck = true
+						f.Injected = fmt.Sprintf("deploy task %d %s: %s", t.ID, t.State, t.Result)
+					}
+				}
+			}
 			return
 		}
 		f.Injected = "deployed"
@@ -216,9 +271,22 @@ func (r *runner) settle(faults []Fault) {
 			if !f.Struck {
 				f.Injected = "no such task ran"
 			}
+		case KindGardenDestroyHangs:
+			// It struck when the prune reached the container: runc, not
+			// Garden, destroyed it, or it is left isolated.
+			list, err := rehearsal.RuncList(r.w.Target())
+			_, left := list[f.Handle]
+			f.Struck = len(r.armErrs) == 0 && err == nil && !left
+			if f.Struck {
+				f.Injected += "; the agent destroyed it without Garden"
+			} else {
+				f.Injected += "; the prune never reached it"
+			}
 		}
 	}
 }
+
+var taskInError = regexp.MustCompile(`task '([0-9]+)'`)
 
 const injectedTaskFailure = "chaos: injected task failure"
 

@@ -17,6 +17,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	row("faults drawn that did not strike", s.FaultsMissed)
 	row("converged (completed, re-runs included)", s.Converged)
 	row("refused (nothing changed)", s.Refused)
+	row("re-run refused after a faulted attempt", s.RefusedMidway)
 	row("not converged after 3 re-runs", s.NotConverged)
 	if s.SetupFailed > 0 {
 		row("lab setup failed (no run)", s.SetupFailed)
@@ -25,7 +26,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  %-44s p50 %.1fs  p99 %.1fs  max %.1fs  (n=%d)\n", "time to contain", s.TimeToContain.P50, s.TimeToContain.P99, s.TimeToContain.Max, s.TimeToContain.N)
 	fmt.Fprintf(w, "  %-44s p50 %.1fs  p99 %.1fs  max %.1fs  (n=%d)\n", "total time (all attempts)", s.Total.P50, s.Total.P99, s.Total.Max, s.Total.N)
 	for _, r := range s.RunResults {
-		if len(r.Violations) == 0 && (r.Converged || r.Refused) {
+		if len(r.Violations) == 0 && (r.Converged || r.Refused && len(r.Attempts) == 1) {
 			continue
 		}
 		fmt.Fprintf(w, "\nseed %d (%s): %s\n", r.Seed, r.Dir, r.line())
