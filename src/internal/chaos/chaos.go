@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"sort"
@@ -239,8 +238,7 @@ type runner struct {
 // One sets up a lab, runs the sequestration with the faults seed draws,
 // re-runs it, checks the invariants and tears the lab down.
 func One(ctx context.Context, opts Options, seed int64) Run {
-	rng := rand.New(rand.NewSource(seed))
-	r := Run{Seed: seed, Faults: plan(rng), Attempts: []Attempt{}, Checks: []rehearsal.Check{}, Violations: []Violation{},
+	r := Run{Seed: seed, Faults: Plan(seed), Attempts: []Attempt{}, Checks: []rehearsal.Check{}, Violations: []Violation{},
 		Replay: fmt.Sprintf("%s --runs 1 --seed %d", opts.Command, seed)}
 	if opts.Cells == 0 {
 		opts.Cells = 2

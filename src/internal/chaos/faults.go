@@ -79,6 +79,9 @@ var taskKinds = []string{directorsim.KindUpdateDeployment, directorsim.KindVMs}
 // later, so the moments spread over every step.
 const maxAt = 5 * time.Second
 
+// Plan is the faults a run of seed draws.
+func Plan(seed int64) []Fault { return plan(rand.New(rand.NewSource(seed))) }
+
 // plan draws one or two faults of distinct kinds from rng.
 func plan(rng *rand.Rand) []Fault {
 	n := 1 + rng.Intn(2)
