@@ -34,7 +34,8 @@ report tells the operator. The invariants are checked by reading the world
 (runc, monit, NATS, TCP, the director simulator), never the report, during
 and after the run, and after the lab's teardown.
 
-Exit codes: 0 no invariant violated and every run converged or was refused,
+Exit codes: 0 no invariant violated and every run converged or was refused
+(a re-run refused after a faulted attempt is listed with its replay line),
 1 otherwise (each violation names its seed and the line that replays it),
 2 bad input or a part missing on this machine.`,
 		Args: cobra.NoArgs,
@@ -80,7 +81,7 @@ Exit codes: 0 no invariant violated and every run converged or was refused,
 				return errors.New("chaos: interrupted")
 			}
 			if !s.OK() {
-				return fmt.Errorf("chaos: %d invariant violation(s), %d run(s) not converged, %d re-run(s) refused after a faulted attempt, %d lab setup(s) failed", s.Violations, s.NotConverged, s.RefusedMidway, s.SetupFailed)
+				return fmt.Errorf("chaos: %d invariant violation(s), %d run(s) not converged, %d lab setup(s) failed", s.Violations, s.NotConverged, s.SetupFailed)
 			}
 			return nil
 		},
