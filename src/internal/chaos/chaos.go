@@ -42,8 +42,14 @@ type Options struct {
 	Command string
 }
 
-// MaxReRuns is how often a faulted run's command is run again.
-const MaxReRuns = 3
+// MaxReRuns is how often a faulted run's command is run again, each
+// ReRunDelay after the last ended: the operator reads the report first. In
+// the lab's time that is longer than the agent's suspect threshold, which
+// an agent restarted by a fault needs to flag the suspect again.
+const (
+	MaxReRuns  = 3
+	ReRunDelay = time.Duration(scenario.SuspectAfterSeconds+2) * time.Second
+)
 
 // setupTries: a lab whose setup fails (a port another lab on this machine
 // took meanwhile) is set up again; that is not a run of the product.
@@ -353,9 +359,14 @@ func (ru *runner) run(ctx context.Context, r *Run) {
 			}
 		} else {
 			// The faults struck during the first attempt; a re-run meets
-			// what they left, as the operator's re-run does.
+			// what they left, as the operator's re-run does, after the
+			// moment it takes to read the report.
 			stopStrikes()
 			strikes.Wait()
+			select {
+			case <-ctx.Done():
+			case <-time.After(ReRunDelay):
+			}
 		}
 		at := time.Now()
 		f := w.Flow(keep, "chaos")
