@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/rehearsal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
 )
 
 // The lab as a user runs it: the built sequester binary, `sequester lab`.
@@ -440,42 +443,15 @@ func TestTheLabRefusesWhatItCannotRunWithExitCode2(t *testing.T) {
 // namespace, address, iptables rule or runc state behind.
 func checkTornDown(t *testing.T, doc labDoc) {
 	t.Helper()
-	if doc.Lab.ID == "" || doc.Lab.Dir == "" {
-		t.Fatal("the document does not say where the lab was")
-	}
-	if out, _ := exec.Command("ip", "netns", "list").CombinedOutput(); strings.Contains(string(out), doc.Lab.NetNSPrefix) {
-		t.Errorf("network namespaces left:\n%s", out)
-	}
-	if out, _ := exec.Command("ip", "-4", "addr", "show").CombinedOutput(); strings.Contains(string(out), doc.Lab.Investigator+"/") {
-		t.Errorf("investigator address %s left on this host", doc.Lab.Investigator)
-	}
-	prefix := doc.Lab.Investigator[:strings.LastIndex(doc.Lab.Investigator, ".")+1]
-	for _, cmd := range [][]string{{"iptables-save"}, {"ip", "-4", "route", "show", "table", "all"}} {
-		if out, _ := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); strings.Contains(string(out), prefix) {
-			t.Errorf("%s still mentions the lab's %s0/24:\n%s", cmd[0], prefix, out)
-		}
-	}
-	if b, _ := os.ReadFile("/proc/mounts"); strings.Contains(string(b), doc.Lab.Dir) {
-		t.Errorf("mounts left under %s", doc.Lab.Dir)
-	}
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(doc.Lab.Dir)) {
-			t.Errorf("process left: %s", strings.ReplaceAll(string(b), "\x00", " "))
-		}
-	}
-	for _, cs := range doc.Lab.Containers {
+	l := rehearsal.Lab{Dir: doc.Lab.Dir, ID: doc.Lab.ID, NetNSPrefix: doc.Lab.NetNSPrefix, Investigator: doc.Lab.Investigator,
+		Containers: map[string][]scenario.Container{}}
+	for id, cs := range doc.Lab.Containers {
 		for _, c := range cs {
-			left, _ := filepath.Glob("/sys/fs/cgroup/*/garden/" + c.Handle)
-			left2, _ := filepath.Glob("/sys/fs/cgroup/garden/" + c.Handle)
-			if len(left)+len(left2) > 0 {
-				t.Errorf("cgroups of container %s left: %v", c.Handle, append(left, left2...))
-			}
+			l.Containers[id] = append(l.Containers[id], scenario.Container{Handle: c.Handle})
 		}
 	}
-	gardens, _ := filepath.Glob(filepath.Join(doc.Lab.Dir, "cell-*", "garden"))
-	if len(gardens) > 0 {
-		t.Errorf("garden's depot and runc state left: %v", gardens)
+	for _, left := range rehearsal.Leftovers(l) {
+		t.Error(left)
 	}
 }
 

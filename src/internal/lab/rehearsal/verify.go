@@ -112,7 +112,9 @@ type runcEntry struct {
 	Status string `json:"status"`
 }
 
-func runcList(c *scenario.Cell) (map[string]string, error) {
+// RuncList is a cell's containers and their states as runc itself
+// lists them, not garden.
+func RuncList(c *scenario.Cell) (map[string]string, error) {
 	out, err := c.Rig.Garden.Runc("list", "--format", "json")
 	if err != nil {
 		return nil, err
@@ -132,7 +134,7 @@ func runcList(c *scenario.Cell) (map[string]string, error) {
 
 func (v *verifier) runc() {
 	for i, c := range v.w.Cells {
-		list, err := runcList(c)
+		list, err := RuncList(c)
 		if err != nil {
 			v.add(fmt.Sprintf("runc: containers of %s", cellName(c)), false, "runc list: %v", err)
 			continue
@@ -414,7 +416,7 @@ func VerifyUnchanged(ctx context.Context, w *scenario.World) []Check {
 	after := w.Heartbeats(t.Instance.AgentID)
 	v.add("runit: BOSH agent still up on the target", after > before, "heartbeats to the director in %s: %d", 5*scenario.HeartbeatInterval, after-before)
 
-	list, err := runcList(t)
+	list, err := RuncList(t)
 	ok := err == nil && len(list) == len(t.Containers)
 	for _, c := range t.Containers {
 		ok = ok && list[c.Handle] != ""
