@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/chaos"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/rehearsal"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 func init() { register(newChaosCommand) }
@@ -41,13 +42,13 @@ Exit codes: 0 no invariant violated and every run converged or was refused
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runs < 1 {
-				return refused(fmt.Errorf("--runs %d: run at least one", runs))
+				return refusal.New(fmt.Errorf("--runs %d: run at least one", runs))
 			}
 			if cells < 2 || containers < 2 || cells*containers > 62 {
-				return refused(fmt.Errorf("--cells %d --containers %d: chaos needs at least 2 cells (one cell is refused as the last of its group) and 2 containers each, at most 62 in all", cells, containers))
+				return refusal.New(fmt.Errorf("--cells %d --containers %d: chaos needs at least 2 cells (one cell is refused as the last of its group) and 2 containers each, at most 62 in all", cells, containers))
 			}
 			if msg := rehearsal.Missing(); msg != "" {
-				return refused(errors.New(msg))
+				return refusal.New(errors.New(msg))
 			}
 			if dir == "" {
 				d, err := os.MkdirTemp("", "sequester-chaos-")
@@ -56,7 +57,7 @@ Exit codes: 0 no invariant violated and every run converged or was refused
 				}
 				dir = d
 			} else if err := os.MkdirAll(dir, 0o700); err != nil {
-				return refused(fmt.Errorf("--dir %s: %w", dir, err))
+				return refusal.New(fmt.Errorf("--dir %s: %w", dir, err))
 			}
 			logFile, err := os.OpenFile(filepath.Join(dir, "sequester.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 			if err != nil {

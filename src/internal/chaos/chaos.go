@@ -22,6 +22,7 @@ import (
 	"github.com/cloudfoundry-community/cell-sequestration/internal/director"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/rehearsal"
 	"github.com/cloudfoundry-community/cell-sequestration/internal/lab/scenario"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/refusal"
 )
 
 // Options of a chaos suite.
@@ -394,7 +395,7 @@ func (ru *runner) run(ctx context.Context, r *Run) {
 			att.Error = err.Error()
 			// A killed errand leaves no answer: whatever it was saying
 			// when it died, the operator runs the command again.
-			att.Refused = !killed && director.IsRefusal(err)
+			att.Refused = !killed && refusal.Is(err)
 		}
 		r.Attempts = append(r.Attempts, att)
 		if err == nil || att.Refused {
