@@ -310,7 +310,17 @@ func (c *firewalledCell) renderJob(bin string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The agent really starts here, so its metrics endpoint gets real
+	// material too: its own CA, as the metric scraper CA is.
+	scraperCA, scraperCAFile := agentapitest.NewCA(t, "metric-scraper-ca")
+	metricsServer := scraperCA.Issue(t, "sequester-agent-metrics")
+	scraperPEM, err := os.ReadFile(scraperCAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := mustRender(t, "sequester-agent", map[string]any{
+		"metrics": map[string]any{"tls": map[string]any{
+			"ca": string(scraperPEM), "certificate": string(metricsServer.CertPEM), "private_key": string(metricsServer.KeyPEM)}},
 		"sequester_agent": map[string]any{"listen_address": "127.0.0.1", "port": 8899,
 			"tls": map[string]any{"ca": string(caPEM), "certificate": string(server.CertPEM), "private_key": string(server.KeyPEM)}},
 		"garden":     map[string]any{"socket": ""},
