@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"testing"
 )
 
 // FuzzDecodeSequesterRequest: any body is either refused with 400 and no
 // request, or decoded into a request that encodes and decodes back to
-// itself; never a panic, never a request from a body with more than one
+// the same document; never a panic, never a request from a body with more than one
 // document or an unknown field.
 func FuzzDecodeSequesterRequest(f *testing.F) {
 	for _, s := range []string{
@@ -40,8 +39,10 @@ func FuzzDecodeSequesterRequest(f *testing.F) {
 		}
 		w2 := httptest.NewRecorder()
 		back, ok := decode(w2, httptest.NewRequest(http.MethodPost, "/v1/sequester", bytes.NewReader(again)))
-		if !ok || !reflect.DeepEqual(back, req) {
-			t.Fatalf("request %s does not survive a round trip: %+v vs %+v", again, back, req)
+		// Compared as JSON: an empty list and no list mean the same.
+		twice, err := json.Marshal(back)
+		if !ok || err != nil || !bytes.Equal(twice, again) {
+			t.Fatalf("request %s does not survive a round trip: %s", again, twice)
 		}
 	})
 }
