@@ -3,10 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"code.cloudfoundry.org/lager/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cloudfoundry-community/cell-sequestration/internal/chaos"
@@ -50,22 +47,11 @@ Exit codes: 0 no invariant violated and every run converged or was refused
 			if msg := rehearsal.Missing(); msg != "" {
 				return refusal.New(errors.New(msg))
 			}
-			if dir == "" {
-				d, err := os.MkdirTemp("", "sequester-chaos-")
-				if err != nil {
-					return err
-				}
-				dir = d
-			} else if err := os.MkdirAll(dir, 0o700); err != nil {
-				return refusal.New(fmt.Errorf("--dir %s: %w", dir, err))
-			}
-			logFile, err := os.OpenFile(filepath.Join(dir, "sequester.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			dir, logger, closeLog, err := labWorkspace(dir, "sequester-chaos-")
 			if err != nil {
 				return err
 			}
-			defer logFile.Close()
-			logger := lager.NewLogger("sequester")
-			logger.RegisterSink(lager.NewWriterSink(logFile, lager.DEBUG))
+			defer closeLog()
 			ctx, cancel := signalContext()
 			defer cancel()
 			s := chaos.Suite(ctx, chaos.Options{

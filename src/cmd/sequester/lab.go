@@ -67,23 +67,11 @@ sequester refuses to take away).`,
 			if msg := rehearsal.Missing(); msg != "" {
 				return early(refusal.New(errors.New(msg)))
 			}
-			if dir == "" {
-				// Kept afterwards: it holds the logs and the evidence.
-				d, err := os.MkdirTemp("", "sequester-lab-")
-				if err != nil {
-					return err
-				}
-				dir = d
-			} else if err := os.MkdirAll(dir, 0o700); err != nil {
-				return refusal.New(fmt.Errorf("--dir %s: %w", dir, err))
-			}
-			logFile, err := os.OpenFile(filepath.Join(dir, "sequester.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			dir, logger, closeLog, err := labWorkspace(dir, "sequester-lab-")
 			if err != nil {
 				return err
 			}
-			defer logFile.Close()
-			logger := lager.NewLogger("sequester")
-			logger.RegisterSink(lager.NewWriterSink(logFile, lager.DEBUG))
+			defer closeLog()
 
 			ctx, cancel := signalContext()
 			defer cancel()
@@ -139,4 +127,26 @@ sequester refuses to take away).`,
 	fl.BoolVar(&setupOnly, "setup-only", false, "set the platform up with its sick cell and leave it running without sequestering anything, to rehearse suspects, plan and cell by hand")
 	fl.StringVar(&dir, "dir", "", "directory for the lab's files, logs and evidence (default: a new temporary one)")
 	return cmd
+}
+
+// labWorkspace is the lab's (and chaos's) directory, kept afterwards for
+// its logs and evidence: dir, or a new temporary one named prefix*, with
+// the flow's Debug log in sequester.log there.
+func labWorkspace(dir, prefix string) (string, lager.Logger, func(), error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", prefix)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, nil, refusal.New(fmt.Errorf("--dir %s: %w", dir, err))
+	}
+	logFile, err := os.OpenFile(filepath.Join(dir, "sequester.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	logger := lager.NewLogger("sequester")
+	logger.RegisterSink(lager.NewWriterSink(logFile, lager.DEBUG))
+	return dir, logger, func() { logFile.Close() }, nil
 }

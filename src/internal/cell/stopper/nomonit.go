@@ -156,7 +156,7 @@ func (m monitCalls) signal(ctx context.Context, f found, sig syscall.Signal, wai
 		}
 	}
 	var left []int
-	m.poll(ctx, wait, 50*time.Millisecond, func() bool {
+	waitOn(ctx, m.clock(), wait, 50*time.Millisecond, func() bool {
 		left = left[:0]
 		for _, pid := range f.pids() {
 			if procfs.Alive(m.procRoot(), pid) {
@@ -166,27 +166,6 @@ func (m monitCalls) signal(ctx context.Context, f found, sig syscall.Signal, wai
 		return len(left) == 0
 	})
 	return left
-}
-
-// poll checks cond every interval until it holds, timeout passes or ctx ends.
-func (m monitCalls) poll(ctx context.Context, timeout, interval time.Duration, cond func() bool) bool {
-	c := m.clock()
-	timer := c.NewTimer(timeout)
-	defer timer.Stop()
-	ticker := c.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		if cond() {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return cond()
-		case <-timer.C():
-			return cond()
-		case <-ticker.C():
-		}
-	}
 }
 
 // unmonitoring tracks the services a background loop keeps unmonitoring,

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"code.cloudfoundry.org/clock"
+
 	"github.com/cloudfoundry-community/cell-sequestration/internal/cell/procfs"
+	"github.com/cloudfoundry-community/cell-sequestration/internal/poll"
 )
 
 // pidFromFile reads a pid file; 0 when absent or unreadable.
@@ -32,18 +35,12 @@ func alive(pid int) bool { return procfs.Alive(procfs.DefaultRoot, pid) }
 
 // waitUntil polls cond until it holds or timeout passes.
 func waitUntil(ctx context.Context, timeout, every time.Duration, cond func() bool) bool {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if cond() {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return cond()
-		case <-t.C:
-		}
-	}
+	return waitOn(ctx, clock.NewClock(), timeout, every, cond)
+}
+
+// waitOn is waitUntil on clk (poll.Until, the one polling loop); when ctx
+// ends first, cond decides once more.
+func waitOn(ctx context.Context, clk clock.Clock, timeout, every time.Duration, cond func() bool) bool {
+	err := poll.Until(ctx, clk, every, timeout, func() (bool, error) { return cond(), nil })
+	return err == nil || cond()
 }

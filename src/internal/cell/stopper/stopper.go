@@ -306,7 +306,7 @@ func (r Rep) stopWithoutMonit(ctx context.Context, logger lager.Logger, m monitC
 	}
 	// Dead means bpm's cgroup for the rep stays empty: monit cannot say.
 	var back []int
-	m.poll(ctx, orDefault(r.Hold, 5*time.Second), 250*time.Millisecond, func() bool {
+	waitOn(ctx, m.clock(), orDefault(r.Hold, 5*time.Second), 250*time.Millisecond, func() bool {
 		procs, err := processesOf(m.procRoot(), f.job)
 		if err == nil && len(procs) > 0 {
 			for p := range procs {
